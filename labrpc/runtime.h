@@ -1,0 +1,239 @@
+// The runtime: every task, lock, condition, clock read, sleep and random draw
+// in lab code goes through this header (the runtime rule, DESIGN.md).
+//
+// One World is one run of a test. It has one of two backends:
+//   real  OS threads, std mutexes and condition variables, the steady clock.
+//   sim   fibers on one OS thread, a virtual clock that jumps to the next timer
+//         when no task can run, and every random choice from one 64-bit seed;
+//         the same seed gives the same run, bit for bit.
+//
+// Usage:
+//
+//   labrpc::World world(labrpc::WorldOptions::FromEnv());
+//   world.Run([] {                    // the root task
+//     labrpc::Mutex mu("counter");
+//     int n = 0;
+//     labrpc::WaitGroup wg;
+//     for (int i = 0; i < 10; i++) {
+//       wg.Add(1);
+//       labrpc::Go("worker", [&] {
+//         labrpc::Sleep(std::chrono::milliseconds(labrpc::RandInt(100)));
+//         std::lock_guard<labrpc::Mutex> l(mu);
+//         n++;
+//         wg.Done();
+//       });
+//     }
+//     wg.Wait();
+//   });
+//
+// Run returns when the root task returns. Tasks still running then are
+// cancelled: their blocking runtime calls throw labrpc::Cancelled, which
+// unwinds them (do not swallow it: catch(...) must rethrow). If any task ends
+// with an exception, the world stops, every task unwinds, and Run rethrows the
+// first such exception. Under sim, Run also throws DeadlockError when no task
+// can run and no timer is pending, WatchdogError for a Mutex held too long or
+// a task that never yields, and MisuseError for a runtime call from an OS
+// thread that is not the world's.
+//
+// Every runtime object (Mutex, CondVar, Channel, WaitGroup) belongs to the
+// world that was current when it was made, so make them inside Run.
+#ifndef RAFTLAB_LABRPC_RUNTIME_H_
+#define RAFTLAB_LABRPC_RUNTIME_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>  // std::unique_lock, for MutexLock
+#include <stdexcept>
+#include <string>
+
+namespace labrpc {
+
+// Durations and times. Time is measured from the start of the world.
+using Duration = std::chrono::nanoseconds;
+
+enum class Backend { kReal, kSim };
+
+const char* BackendName(Backend backend);
+
+struct WorldOptions {
+  Backend backend = Backend::kSim;
+  uint64_t seed = 1;
+  // sim: pick a random ready task instead of the oldest one, to shake out
+  // interleavings that the FIFO order never produces.
+  bool fuzz_schedule = false;
+  // A Mutex held longer than this (virtual time under sim) fails the run.
+  // Under real it is only reported on stderr.
+  Duration mutex_hold_limit = std::chrono::seconds(10);
+  // sim: a task that makes this many runtime calls without ever blocking is
+  // spinning (e.g. polling Now() in a loop); the run fails naming it.
+  uint64_t spin_call_limit = 20'000'000;
+  // sim: a task that runs this long in wall time without yielding (a pure CPU
+  // loop the runtime cannot see) is reported on stderr and the process aborts.
+  Duration spin_wall_limit = std::chrono::seconds(60);
+
+  // Reads LAB_RUNTIME (real|sim, default sim), LAB_SEED (default: a fresh
+  // random seed), LAB_FUZZ (1 turns schedule fuzzing on) and
+  // LAB_MUTEX_LIMIT_MS. Throws MisuseError on a malformed value.
+  static WorldOptions FromEnv();
+};
+
+// Base of the runtime's own errors.
+class RuntimeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// The runtime was used wrongly (foreign thread, unlock by a non-owner, ...).
+class MisuseError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+// sim: no task can run and no timer is pending. what() lists every task.
+class DeadlockError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+// A Mutex held too long, or a task that spins without blocking.
+class WatchdogError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+
+// Thrown by blocking runtime calls once the world is stopping. Deliberately
+// not a std::exception, so that `catch (const std::exception&)` in lab code
+// does not swallow it.
+struct Cancelled {};
+
+namespace internal {
+class Backend;
+class MutexImpl;
+class CondVarImpl;
+}  // namespace internal
+
+class World {
+ public:
+  explicit World(const WorldOptions& options);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Runs `root` as a task and returns once it has returned and every other
+  // task has been cancelled and has finished. May be called once.
+  void Run(std::function<void()> root);
+
+  const WorldOptions& options() const { return options_; }
+  Backend backend() const { return options_.backend; }
+  uint64_t seed() const { return options_.seed; }
+
+  // sim: a hash of every scheduling decision (which task ran, at what virtual
+  // time). Two runs with the same seed have the same hash. 0 under real.
+  uint64_t TraceHash() const;
+
+  // The world of the calling task, or nullptr if this OS thread is not
+  // running one of its tasks.
+  static World* CurrentOrNull();
+  // As above, but throws MisuseError with advice when there is none.
+  static World& Current();
+
+  internal::Backend& backend_impl() { return *impl_; }
+
+ private:
+  WorldOptions options_;
+  std::unique_ptr<internal::Backend> impl_;
+  bool ran_ = false;
+};
+
+// Starts a task (like Go's `go`). The name appears in deadlock and watchdog
+// reports. Objects the task uses must outlive the world or be owned by it.
+void Go(std::string name, std::function<void()> fn);
+inline void Go(std::function<void()> fn) { Go("task", std::move(fn)); }
+
+// Runs fn as a new task once `delay` has passed.
+void AfterFunc(Duration delay, std::function<void()> fn);
+
+// Blocks the calling task for `d` (virtual time under sim).
+void Sleep(Duration d);
+
+// Lets other ready tasks run (sim); a hint only under real.
+void Yield();
+
+// Time since the world started.
+Duration Now();
+
+// Seeded randomness, shared by the whole world.
+uint64_t RandUint64();
+// Uniform in [0, n); n must be positive.
+int64_t RandInt(int64_t n);
+
+// The calling task's name.
+std::string CurrentTaskName();
+
+// True once the world has begun stopping (root returned or a task failed).
+bool Stopping();
+
+// A mutual-exclusion lock. Not recursive: locking it twice from one task, or
+// unlocking it from a task that does not hold it, throws MisuseError.
+// Satisfies Lockable, so std::lock_guard and std::unique_lock work.
+class Mutex {
+ public:
+  explicit Mutex(std::string name = "mutex");
+  ~Mutex();
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void Lock();
+  void Unlock();
+  bool TryLock();
+  // True if the calling task holds this mutex.
+  bool HeldByMe() const;
+
+  void lock() { Lock(); }
+  void unlock() { Unlock(); }
+  bool try_lock() { return TryLock(); }
+
+ private:
+  friend class CondVar;
+  std::unique_ptr<internal::MutexImpl> impl_;
+};
+
+using MutexLock = std::unique_lock<Mutex>;
+
+// A condition variable bound to whichever Mutex the waiter holds. Wait may
+// return spuriously; callers re-check their condition in a loop.
+class CondVar {
+ public:
+  explicit CondVar(std::string name = "condvar");
+  ~CondVar();
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  // Atomically releases `mu` (which the caller must hold) and waits for a
+  // notification; reacquires `mu` before returning or throwing Cancelled.
+  void Wait(Mutex& mu);
+  // As Wait, for at most `timeout`. Returns false if it timed out.
+  bool WaitFor(Mutex& mu, Duration timeout);
+  void NotifyOne();
+  void NotifyAll();
+
+ private:
+  std::unique_ptr<internal::CondVarImpl> impl_;
+};
+
+// Waits for a collection of tasks to finish (Go's sync.WaitGroup).
+class WaitGroup {
+ public:
+  WaitGroup();
+  void Add(int n);
+  void Done();
+  void Wait();
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  int count_ = 0;
+};
+
+}  // namespace labrpc
+
+#endif  // RAFTLAB_LABRPC_RUNTIME_H_

@@ -1,0 +1,365 @@
+// The real backend: one OS thread per task, std mutexes and condition
+// variables, the steady clock, and a Boost.Asio io_context whose timers run
+// AfterFunc. Stopping the world is a std::stop_source: every cancellable wait
+// is registered with its token, so a stop request wakes them all and they
+// throw Cancelled.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "labrpc/runtime.h"
+#include "labrpc/runtime_backend.h"
+
+namespace labrpc {
+namespace internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct RealTask {
+  uint64_t id;
+  std::string name;
+};
+
+thread_local RealTask* current_task = nullptr;
+
+std::string TaskLabel(const RealTask* t) {
+  return t == nullptr ? std::string("nobody")
+                      : "task " + std::to_string(t->id) + " '" + t->name +
+                            "'";
+}
+
+class RealBackend;
+
+class RealMutex : public MutexImpl {
+ public:
+  RealMutex(RealBackend* b, std::string name) : b_(b), name_(std::move(name)) {}
+  void Lock() override;
+  void Unlock() override;
+  bool TryLock() override;
+  bool HeldByMe() const override {
+    return owner_.load(std::memory_order_relaxed) == current_task &&
+           current_task != nullptr;
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  void Acquired();
+  RealBackend* b_;
+  std::string name_;
+  std::mutex m_;
+  std::atomic<RealTask*> owner_{nullptr};
+  Clock::time_point acquired_at_;
+};
+
+class RealCondVar : public CondVarImpl {
+ public:
+  RealCondVar(RealBackend* b, std::string name) : b_(b), name_(std::move(name)) {}
+  void Wait(MutexImpl& mu) override { WaitImpl(mu, nullptr); }
+  bool WaitFor(MutexImpl& mu, Duration timeout) override {
+    return WaitImpl(mu, &timeout);
+  }
+  void NotifyOne() override {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      generation_++;
+    }
+    cv_.notify_one();
+  }
+  void NotifyAll() override {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      generation_++;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  bool WaitImpl(MutexImpl& mu, const Duration* timeout);
+  RealBackend* b_;
+  std::string name_;
+  std::mutex m_;  // guards generation_; taken before the caller's mutex is
+                  // released, so no notification is lost
+  std::condition_variable_any cv_;
+  uint64_t generation_ = 0;
+};
+
+class RealBackend : public Backend {
+ public:
+  RealBackend(World* world, const WorldOptions& options)
+      : world_(world), options_(options), rng_(options.seed),
+        start_(Clock::now()) {}
+  ~RealBackend() override { StopTimers(); }
+
+  void Run(std::function<void()> root) override;
+  void Go(std::string name, std::function<void()> fn) override;
+  void AfterFunc(Duration delay, std::function<void()> fn) override;
+  void Sleep(Duration d) override;
+  void Yield() override {
+    Check();
+    std::this_thread::yield();
+  }
+  Duration Now() override {
+    Check();
+    return Clock::now() - start_;
+  }
+  uint64_t RandUint64() override {
+    Check();
+    std::lock_guard<std::mutex> l(mu_);
+    return rng_.Next();
+  }
+  std::string CurrentTaskName() override {
+    Check();
+    return current_task ? current_task->name : std::string("?");
+  }
+  bool Stopping() override {
+    Check();
+    return stop_.stop_requested();
+  }
+  uint64_t TraceHash() const override { return 0; }
+  std::unique_ptr<MutexImpl> NewMutex(std::string name) override {
+    Check();
+    return std::make_unique<RealMutex>(this, std::move(name));
+  }
+  std::unique_ptr<CondVarImpl> NewCondVar(std::string name) override {
+    Check();
+    return std::make_unique<RealCondVar>(this, std::move(name));
+  }
+
+  void Check() const { CheckCaller(world_); }
+  std::stop_token stop_token() const { return stop_.get_token(); }
+  const WorldOptions& options() const { return options_; }
+
+ private:
+  void StartTask(std::unique_ptr<RealTask> task, std::function<void()> fn);
+  void RunTaskBody(RealTask* task, const std::function<void()>& fn);
+  void RecordError(std::exception_ptr e);
+  void BeginStop();
+  void StopTimers();
+
+  World* world_;
+  WorldOptions options_;
+  std::mutex mu_;  // guards rng_, live_, first_error_, next_id_
+  std::condition_variable all_done_;
+  Rng rng_;
+  Clock::time_point start_;
+  std::stop_source stop_;
+  uint64_t next_id_ = 0;
+  std::map<uint64_t, std::string> live_;  // live non-root tasks: id -> name
+  std::exception_ptr first_error_;
+
+  // AfterFunc's timers run on one io_context thread, started on first use.
+  std::mutex timer_mu_;
+  std::optional<boost::asio::io_context> io_;
+  std::optional<boost::asio::executor_work_guard<
+      boost::asio::io_context::executor_type>>
+      work_;
+  std::thread io_thread_;
+
+  // Sleepers wait here (with the stop token) rather than in sleep_for, so
+  // that a stopping world wakes them.
+  std::mutex sleep_mu_;
+  std::condition_variable_any sleep_cv_;
+};
+
+// --------------------------------------------------------------- RealMutex
+
+void RealMutex::Lock() {
+  b_->Check();
+  if (owner_.load(std::memory_order_relaxed) == current_task) {
+    throw MisuseError("Mutex '" + name_ + "' locked twice by " +
+                      TaskLabel(current_task) + " (it is not recursive)");
+  }
+  m_.lock();
+  Acquired();
+}
+
+bool RealMutex::TryLock() {
+  b_->Check();
+  if (!m_.try_lock()) return false;
+  Acquired();
+  return true;
+}
+
+void RealMutex::Acquired() {
+  owner_.store(current_task, std::memory_order_relaxed);
+  acquired_at_ = Clock::now();
+}
+
+void RealMutex::Unlock() {
+  b_->Check();
+  RealTask* owner = owner_.load(std::memory_order_relaxed);
+  if (owner != current_task) {
+    throw MisuseError("Mutex '" + name_ + "' unlocked by " +
+                      TaskLabel(current_task) + " but held by " +
+                      TaskLabel(owner));
+  }
+  auto held = Clock::now() - acquired_at_;
+  if (held > b_->options().mutex_hold_limit) {
+    // Under real, a long hold is reported, not fatal: the machine may just
+    // be slow (sanitizers, load).
+    std::fprintf(stderr,
+                 "labrpc real watchdog: Mutex '%s' was held by %s for %s\n",
+                 name_.c_str(), TaskLabel(owner).c_str(),
+                 FormatDuration(held).c_str());
+  }
+  owner_.store(nullptr, std::memory_order_relaxed);
+  m_.unlock();
+}
+
+// ------------------------------------------------------------- RealCondVar
+
+bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
+  b_->Check();
+  auto& mu = static_cast<RealMutex&>(mu_impl);
+  if (!mu.HeldByMe()) {
+    throw MisuseError("CondVar '" + name_ + "' waited on by " +
+                      TaskLabel(current_task) + " without holding Mutex '" +
+                      mu.name() + "'");
+  }
+  std::stop_token stop = b_->stop_token();
+  if (stop.stop_requested()) throw Cancelled{};
+  std::unique_lock<std::mutex> lk(m_);
+  uint64_t generation = generation_;
+  mu.Unlock();
+  auto notified = [&] { return generation_ != generation; };
+  bool woken;
+  if (timeout == nullptr) {
+    woken = cv_.wait(lk, stop, notified);
+  } else {
+    woken = cv_.wait_for(lk, stop, *timeout, notified);
+  }
+  lk.unlock();
+  mu.Lock();
+  if (stop.stop_requested()) throw Cancelled{};
+  return woken;
+}
+
+// ------------------------------------------------------------- RealBackend
+
+void RealBackend::Run(std::function<void()> root) {
+  RealTask root_task{next_id_++, "root"};
+  RunTaskBody(&root_task, root);
+  BeginStop();
+  StopTimers();
+  // Every task's cancellable waits have been woken; wait for them to unwind.
+  std::unique_lock<std::mutex> l(mu_);
+  if (!all_done_.wait_for(l, std::chrono::seconds(30),
+                          [&] { return live_.empty(); })) {
+    std::fprintf(stderr,
+                 "labrpc real: %zu task(s) still running 30 s after the "
+                 "world stopped (a loop that never calls the runtime cannot "
+                 "be cancelled):\n",
+                 live_.size());
+    for (auto& [id, name] : live_) {
+      std::fprintf(stderr, "  task %llu '%s'\n",
+                   static_cast<unsigned long long>(id), name.c_str());
+    }
+    std::abort();
+  }
+  if (first_error_) std::rethrow_exception(first_error_);
+}
+
+void RealBackend::RunTaskBody(RealTask* task, const std::function<void()>& fn) {
+  SetCurrentWorld(world_);
+  current_task = task;
+  try {
+    fn();
+  } catch (const Cancelled&) {
+  } catch (...) {
+    RecordError(std::current_exception());
+  }
+  current_task = nullptr;
+}
+
+void RealBackend::Go(std::string name, std::function<void()> fn) {
+  if (current_task != nullptr) Check();
+  auto task = std::make_unique<RealTask>();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    task->id = next_id_++;
+    task->name = std::move(name);
+    live_.emplace(task->id, task->name);
+  }
+  StartTask(std::move(task), std::move(fn));
+}
+
+void RealBackend::StartTask(std::unique_ptr<RealTask> task,
+                            std::function<void()> fn) {
+  std::thread([this, task = std::move(task), fn = std::move(fn)]() mutable {
+    RunTaskBody(task.get(), fn);
+    fn = nullptr;  // captured objects die before the world may end
+    std::lock_guard<std::mutex> l(mu_);
+    live_.erase(task->id);
+    if (live_.empty()) all_done_.notify_all();
+  }).detach();
+}
+
+void RealBackend::AfterFunc(Duration delay, std::function<void()> fn) {
+  Check();
+  std::lock_guard<std::mutex> l(timer_mu_);
+  if (stop_.stop_requested()) return;
+  if (!io_) {
+    io_.emplace();
+    work_.emplace(boost::asio::make_work_guard(*io_));
+    io_thread_ = std::thread([this] { io_->run(); });
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(*io_, delay);
+  // A timer still pending when the world stops is dropped by StopTimers.
+  timer->async_wait([this, timer, fn = std::move(fn)](
+                        const boost::system::error_code& ec) mutable {
+    if (ec || stop_.stop_requested()) return;
+    Go("afterfunc", std::move(fn));
+  });
+}
+
+void RealBackend::Sleep(Duration d) {
+  Check();
+  std::stop_token stop = stop_.get_token();
+  if (stop.stop_requested()) throw Cancelled{};
+  if (d <= Duration::zero()) return;
+  std::unique_lock<std::mutex> lk(sleep_mu_);
+  sleep_cv_.wait_for(lk, stop, d, [] { return false; });
+  if (stop.stop_requested()) throw Cancelled{};
+}
+
+void RealBackend::RecordError(std::exception_ptr e) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!first_error_) first_error_ = e;
+  }
+  BeginStop();
+}
+
+void RealBackend::BeginStop() { stop_.request_stop(); }
+
+void RealBackend::StopTimers() {
+  std::lock_guard<std::mutex> l(timer_mu_);
+  if (!io_) return;
+  work_.reset();
+  io_->stop();
+  if (io_thread_.joinable()) io_thread_.join();
+  io_.reset();
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> NewRealBackend(World* world,
+                                        const WorldOptions& options) {
+  return std::make_unique<RealBackend>(world, options);
+}
+
+}  // namespace internal
+}  // namespace labrpc

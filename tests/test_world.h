@@ -1,0 +1,35 @@
+// Glue between GoogleTest and the runtime: run a test body as the root task
+// of a fresh World, and turn any task's failure into a test failure.
+#ifndef RAFTLAB_TESTS_TEST_WORLD_H_
+#define RAFTLAB_TESTS_TEST_WORLD_H_
+
+#include <functional>
+#include <string>
+
+#include "labrpc/runtime.h"
+
+namespace raftlab_test {
+
+// Thrown by Fatal() to end the current test at once, from any task.
+struct FatalFailure {
+  std::string message;
+};
+
+// Records a test failure with `message` and ends the current test (the whole
+// world unwinds), like Go's t.Fatalf. Callable from any task.
+[[noreturn]] void Fatal(const std::string& message);
+
+// Runs `body` as the root task of a World made from the environment
+// (LAB_RUNTIME, LAB_SEED, ...). Any exception that ends a task fails the test
+// with its message. Remembers the options so that a failure can print the
+// command that replays it.
+void RunInWorld(const std::function<void()>& body);
+void RunInWorld(const labrpc::WorldOptions& options,
+                const std::function<void()>& body);
+
+// The options of the world the current (or last) test ran in.
+const labrpc::WorldOptions& LastWorldOptions();
+
+}  // namespace raftlab_test
+
+#endif  // RAFTLAB_TESTS_TEST_WORLD_H_
