@@ -2,7 +2,12 @@
 # Both install missing Debian packages, configure, build and run.
 #
 #   make test              every test, under both runtimes (CI runs this)
-#   make grade [STAGE=2A]  the graded suites (sim runtime), with a summary
+#   make grade [STAGE=2A] [RUNTIME=sim|real|both] [SEEDS=3]
+#                          the graded suites, with a score table
+#   make stress T=2C [N=200] [RUNTIME=real] [SAN=thread|address]
+#                          run tests or stages many times (scripts/stress.py)
+#   make handout [OUT=handout]
+#                          write the student tree (scripts/make_handout.py)
 #   make tsan / make asan  the runtime, fabric and Raft tests of the real
 #                          runtime under ThreadSanitizer / ASan+UBSan
 #   make bench             the labrpc round-trip benchmark
@@ -13,12 +18,19 @@ JOBS    ?= 2
 WERROR  ?= OFF
 CTEST_J ?= 2
 STAGE   ?=
-GRADED  := 2A|2B|2C|2D|3A|3B|4A|4B
+RUNTIME ?= sim
+SEEDS   ?= 3
+T       ?=
+N       ?= 10
+SAN     ?=
+OUT     ?= handout
+ARGS    ?=
 
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_WERROR=$(WERROR)
 SOURCES = $(shell git ls-files '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: deps build test grade tsan asan bench format format-check clean
+.PHONY: deps build test grade stress handout tsan asan bench format \
+	format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -31,8 +43,21 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(CTEST_J)
 
 grade: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(CTEST_J) -L sim \
-	  -R '$(if $(STAGE),$(STAGE),$(GRADED))'
+	python3 scripts/grade.py --build-dir $(BUILD) -j $(JOBS) \
+	  --runtime $(RUNTIME) --seeds $(SEEDS) $(if $(STAGE),--stage $(STAGE)) \
+	  $(ARGS)
+
+# A sanitizer run builds its own folder (build-tsan, build-asan).
+stress: $(if $(SAN),deps,build)
+	@test -n "$(T)" || { echo "usage: make stress T=2C [N=200]" \
+	  "[RUNTIME=real] [SAN=thread|address] [ARGS='-x --timeout 60']"; \
+	  exit 2; }
+	python3 scripts/stress.py $(foreach t,$(T),'$(t)') -n $(N) -j $(JOBS) \
+	  $(if $(SAN),--sanitize $(SAN),--build-dir $(BUILD) --runtime $(RUNTIME)) \
+	  $(ARGS)
+
+handout:
+	python3 scripts/make_handout.py --out $(OUT) $(ARGS)
 
 # Sanitizer builds run the real runtime only: Boost.Context fibers (sim)
 # confuse both sanitizers.

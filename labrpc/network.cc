@@ -1,0 +1,392 @@
+// The labrpc network fabric: dispatch to services, and the life of one
+// request (spec/mit-suite.md 1.3), run in the calling task. Only the handler
+// runs in a task of its own, so that a caller can stop waiting for a server
+// that was deleted while its handler still runs.
+#include "labrpc/network.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "labrpc/trace.h"
+
+namespace labrpc {
+
+namespace internal {
+
+// How often a caller waiting for a handler re-checks that the server is
+// still alive (Go's labrpc polls every 100 ms; topology changes also wake
+// the caller at once, see Network::NotifyWaitersLocked).
+constexpr Duration kDeadCheckInterval = std::chrono::milliseconds(100);
+
+// A caller waiting for its handler's result. Shared by the caller and the
+// handler task, since either may finish first. Guarded by NetState::mu.
+struct Waiter {
+  CondVar cv{"labrpc.call"};
+  bool replied = false;
+  DispatchResult result;
+};
+
+struct EndInfo {
+  bool made = false;  // by MakeEnd (Enable/Connect may come first)
+  bool enabled = false;
+  bool connected = false;
+  std::string server;  // meaningful if connected
+};
+
+// The network's state, shared by the Network, its ends and calls in flight.
+struct NetState {
+  Mutex mu{"labrpc.Network"};
+  // Set by Cleanup. Atomic so that Cleanup needs no runtime lock and works
+  // from a destructor outside any world.
+  std::atomic<bool> done{false};
+
+  // Everything below is guarded by mu.
+  bool reliable = true;
+  bool long_delays = false;
+  bool long_reordering = false;
+  std::unordered_map<std::string, EndInfo> ends;
+  // nullptr once deleted (kept, as Go keeps the nil entry).
+  std::unordered_map<std::string, std::shared_ptr<Server>> servers;
+  int count = 0;      // calls that entered the network
+  int64_t bytes = 0;  // args of those calls + replies delivered
+  // Callers waiting for a handler, woken whenever an end or server changes
+  // so that a deleted server's calls fail promptly.
+  std::unordered_set<Waiter*> waiters;
+
+  // Go's isServerDead: the end was disabled, or the server registered under
+  // the name is no longer the one the call went to.
+  bool IsDeadLocked(const std::string& end_name, const std::string& server_name,
+                    const std::shared_ptr<Server>& server) const {
+    auto e = ends.find(end_name);
+    if (e == ends.end() || !e->second.enabled) return true;
+    auto s = servers.find(server_name);
+    return s == servers.end() || s->second != server;
+  }
+
+  void NotifyWaitersLocked() {
+    for (Waiter* w : waiters) w->cv.NotifyAll();
+  }
+};
+
+namespace {
+
+std::string JoinKeys(const auto& map) {
+  std::string out;
+  for (const auto& [key, value] : map) {
+    if (!out.empty()) out += ' ';
+    out += key;
+  }
+  return out;
+}
+
+Duration Millis(int64_t ms) { return std::chrono::milliseconds(ms); }
+
+}  // namespace
+}  // namespace internal
+
+using internal::DispatchResult;
+using internal::Request;
+
+// ---- Service ----
+
+Service::Service(std::string name) : name_(std::move(name)) {}
+
+void Service::AddMethod(const std::string& method, Method m) {
+  if (!methods_.emplace(method, std::move(m)).second) {
+    throw MisuseError("labrpc::Service " + name_ + ": method " + method +
+                      " registered twice");
+  }
+}
+
+void Service::ReportUndecodableArgs(const std::string& service,
+                                    const std::string& method,
+                                    const char* what) {
+  std::fprintf(stderr,
+               "labrpc: %s.%s: cannot decode the request's args (%s); the "
+               "call fails\n",
+               service.c_str(), method.c_str(), what);
+}
+
+DispatchResult Service::Dispatch(const std::string& method,
+                                 const Request& req) const {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {
+    std::fprintf(stderr,
+                 "labrpc.Service.dispatch(): unknown method %s in %s; "
+                 "expecting one of [%s]; the call fails\n",
+                 method.c_str(), req.svc_meth.c_str(),
+                 internal::JoinKeys(methods_).c_str());
+    return {};
+  }
+  const Method& m = it->second;
+  if (std::type_index(*req.args_type) != m.args_type) {
+    std::fprintf(stderr,
+                 "labrpc: %s called with args of type %s, but its handler "
+                 "takes %s; the call fails\n",
+                 req.svc_meth.c_str(), TypeName(*req.args_type).c_str(),
+                 boost::core::demangle(m.args_type.name()).c_str());
+    return {};
+  }
+  if (std::type_index(*req.reply_type) != m.reply_type) {
+    std::fprintf(stderr,
+                 "labrpc: %s called with a reply of type %s, but its handler "
+                 "replies with %s; the call fails\n",
+                 req.svc_meth.c_str(), TypeName(*req.reply_type).c_str(),
+                 boost::core::demangle(m.reply_type.name()).c_str());
+    return {};
+  }
+  DispatchResult r;
+  r.ok = m.invoke(req.args, &r.reply);
+  return r;
+}
+
+// ---- Server ----
+
+Server::Server() : mu_("labrpc.Server") {}
+
+void Server::AddService(std::shared_ptr<Service> service) {
+  MutexLock l(mu_);
+  std::string name = service->name();
+  services_[name] = std::move(service);
+}
+
+int Server::GetCount() const {
+  MutexLock l(mu_);
+  return count_;
+}
+
+DispatchResult Server::Dispatch(const Request& req) {
+  const size_t dot = req.svc_meth.rfind('.');
+  std::string service_name;
+  std::string method;
+  if (dot != std::string::npos) {
+    service_name = req.svc_meth.substr(0, dot);
+    method = req.svc_meth.substr(dot + 1);
+  }
+  std::shared_ptr<Service> service;
+  std::string known;
+  {
+    MutexLock l(mu_);
+    count_++;
+    auto it = services_.find(service_name);
+    if (it != services_.end()) {
+      service = it->second;
+    } else {
+      known = internal::JoinKeys(services_);
+    }
+  }
+  if (!service) {
+    std::fprintf(stderr,
+                 "labrpc.Server.dispatch(): unknown service %s in %s; "
+                 "expecting one of [%s]; the call fails\n",
+                 dot == std::string::npos ? "(no '.' in the name)"
+                                          : service_name.c_str(),
+                 req.svc_meth.c_str(), known.c_str());
+    return {};
+  }
+  return service->Dispatch(method, req);
+}
+
+// ---- ClientEnd ----
+
+ClientEnd::ClientEnd(std::string name, std::shared_ptr<internal::NetState> net)
+    : name_(std::move(name)), net_(std::move(net)) {}
+
+void ClientEnd::ReportUndecodableReply(const std::string& svc_meth,
+                                       const char* what) const {
+  std::fprintf(stderr,
+               "labrpc: %s via end %s: cannot decode the reply (%s); the "
+               "call fails\n",
+               svc_meth.c_str(), name_.c_str(), what);
+}
+
+bool ClientEnd::CallBytes(Request req, Bytes* reply) {
+  internal::NetState& net = *net_;
+  const std::string svc_meth = req.svc_meth;
+
+  // 1. Enter the network and snapshot the state. Whether the server is
+  // reachable is decided once, here (TestRegression1).
+  bool reachable = false;
+  bool reliable = true;
+  bool long_reordering = false;
+  bool long_delays = false;
+  std::string server_name;
+  std::shared_ptr<Server> server;
+  {
+    MutexLock l(net.mu);
+    if (net.done.load()) return false;
+    net.count++;
+    net.bytes += static_cast<int64_t>(req.args.size());
+    reliable = net.reliable;
+    long_reordering = net.long_reordering;
+    long_delays = net.long_delays;
+    auto e = net.ends.find(name_);
+    if (e != net.ends.end() && e->second.connected) {
+      server_name = e->second.server;
+      auto s = net.servers.find(server_name);
+      if (s != net.servers.end()) server = s->second;
+      reachable = e->second.enabled && server != nullptr;
+    }
+  }
+
+  // 3. Unreachable: no reply, and an eventual timeout.
+  if (!reachable) {
+    Sleep(internal::Millis(long_delays ? RandInt(7000) : RandInt(100)));
+    return false;
+  }
+
+  // 2.1-2.2 Short delay, then maybe lose the request.
+  if (!reliable) {
+    Sleep(internal::Millis(RandInt(27)));
+    if (RandInt(1000) < 100) {
+      LAB_TRACE("drop", -1, "end %s: request %s dropped", name_.c_str(),
+                svc_meth.c_str());
+      return false;
+    }
+  }
+
+  // 2.3 Run the handler in its own task and wait for it, giving up if the
+  // server dies meanwhile.
+  auto waiter = std::make_shared<internal::Waiter>();
+  Go("labrpc handler " + svc_meth,
+     [net_state = net_, server, waiter, req = std::move(req)] {
+       DispatchResult result = server->Dispatch(req);
+       MutexLock l(net_state->mu);
+       waiter->result = std::move(result);
+       waiter->replied = true;
+       waiter->cv.NotifyAll();
+     });
+
+  DispatchResult result;
+  {
+    MutexLock l(net.mu);
+    net.waiters.insert(waiter.get());
+    bool dead = false;
+    try {
+      while (!waiter->replied && !dead) {
+        waiter->cv.WaitFor(net.mu, internal::kDeadCheckInterval);
+        if (!waiter->replied) {
+          dead = net.IsDeadLocked(name_, server_name, server);
+        }
+      }
+    } catch (...) {
+      // WaitFor holds the lock again when it throws (e.g. Cancelled).
+      net.waiters.erase(waiter.get());
+      throw;
+    }
+    net.waiters.erase(waiter.get());
+    // 2.4 Even if the handler ran, a server deleted or an end disabled
+    // meanwhile means no reply: the tester may have replaced the server's
+    // Persister, so a success here could report an append that was lost.
+    if (!waiter->replied || net.IsDeadLocked(name_, server_name, server)) {
+      LAB_TRACE("drop", -1, "end %s: %s to dead server %s fails",
+                name_.c_str(), svc_meth.c_str(), server_name.c_str());
+      return false;
+    }
+    result = std::move(waiter->result);
+  }
+  if (!result.ok) return false;  // dispatch failed; reported on stderr
+
+  // 2.5 Maybe lose the reply, maybe delay it a long time.
+  if (!reliable && RandInt(1000) < 100) {
+    LAB_TRACE("drop", -1, "end %s: reply to %s dropped", name_.c_str(),
+              svc_meth.c_str());
+    return false;
+  }
+  if (long_reordering && RandInt(900) < 600) {
+    Sleep(internal::Millis(200 + RandInt(1 + RandInt(2000))));
+  }
+  {
+    MutexLock l(net.mu);
+    net.bytes += static_cast<int64_t>(result.reply.size());
+  }
+  *reply = std::move(result.reply);
+  return true;
+}
+
+// ---- Network ----
+
+Network::Network() : state_(std::make_shared<internal::NetState>()) {}
+
+Network::~Network() { Cleanup(); }
+
+void Network::Cleanup() { state_->done.store(true); }
+
+void Network::Reliable(bool yes) {
+  MutexLock l(state_->mu);
+  state_->reliable = yes;
+}
+
+void Network::LongDelays(bool yes) {
+  MutexLock l(state_->mu);
+  state_->long_delays = yes;
+}
+
+void Network::LongReordering(bool yes) {
+  MutexLock l(state_->mu);
+  state_->long_reordering = yes;
+}
+
+std::shared_ptr<ClientEnd> Network::MakeEnd(const std::string& name) {
+  MutexLock l(state_->mu);
+  internal::EndInfo& e = state_->ends[name];
+  if (e.made) {
+    throw MisuseError("labrpc::Network::MakeEnd: " + name + " already exists");
+  }
+  e.made = true;
+  return std::shared_ptr<ClientEnd>(new ClientEnd(name, state_));
+}
+
+void Network::AddServer(const std::string& name,
+                        std::shared_ptr<Server> server) {
+  MutexLock l(state_->mu);
+  state_->servers[name] = std::move(server);
+  state_->NotifyWaitersLocked();
+}
+
+void Network::DeleteServer(const std::string& name) {
+  MutexLock l(state_->mu);
+  state_->servers[name] = nullptr;
+  state_->NotifyWaitersLocked();
+}
+
+void Network::Connect(const std::string& end_name,
+                      const std::string& server_name) {
+  MutexLock l(state_->mu);
+  internal::EndInfo& e = state_->ends[end_name];
+  e.connected = true;
+  e.server = server_name;
+  state_->NotifyWaitersLocked();
+}
+
+void Network::Enable(const std::string& end_name, bool enabled) {
+  MutexLock l(state_->mu);
+  state_->ends[end_name].enabled = enabled;
+  state_->NotifyWaitersLocked();
+}
+
+int Network::GetCount(const std::string& server_name) {
+  std::shared_ptr<Server> server;
+  {
+    MutexLock l(state_->mu);
+    auto it = state_->servers.find(server_name);
+    if (it == state_->servers.end() || it->second == nullptr) return 0;
+    server = it->second;
+  }
+  return server->GetCount();
+}
+
+int Network::GetTotalCount() {
+  MutexLock l(state_->mu);
+  return state_->count;
+}
+
+int64_t Network::GetTotalBytes() {
+  MutexLock l(state_->mu);
+  return state_->bytes;
+}
+
+}  // namespace labrpc

@@ -1,0 +1,161 @@
+// The linearizability checker's entry points (porcupine's CheckOperations*,
+// CheckEvents*): is there a total order of the operations, consistent with
+// their real-time order, in which every operation is legal for the model?
+//
+//   using namespace linearizability;
+//   std::vector<Operation<KvInput, KvOutput>> history = ...;
+//   LinearizationInfo info;
+//   CheckResult r = CheckOperationsVerbose(KvModel{}, history,
+//                                          std::chrono::seconds(1), &info);
+//   if (r == CheckResult::kIllegal) {
+//     WriteHtmlFile("/tmp/history.html",
+//                   MakeVisualization(KvModel{}, history, info, faults));
+//   }
+//
+// Partitions (see model.h) are searched one after another on the calling
+// thread, smallest first, sharing one time budget. A timeout of zero means no
+// limit. When time runs out the verdict is kUnknown unless some partition was
+// already found Illegal, so with a tight limit a bad history can be reported
+// kUnknown (never the other way round: kOk and kIllegal are always right).
+#ifndef RAFTLAB_LINEARIZABILITY_CHECKER_H_
+#define RAFTLAB_LINEARIZABILITY_CHECKER_H_
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "linearizability/info.h"
+#include "linearizability/model.h"
+#include "linearizability/operation.h"
+#include "linearizability/search.h"
+
+namespace linearizability {
+
+template <Model M>
+using HistoryOf = std::vector<Operation<typename M::Input, typename M::Output>>;
+template <Model M>
+using EventsOf = std::vector<Event<typename M::Input, typename M::Output>>;
+
+namespace checker_internal {
+
+// Splits the history into partitions (key order), described for the picture.
+template <Model M>
+std::vector<PartitionInfo> Partition(const M& model, const HistoryOf<M>& h) {
+  std::vector<PartitionInfo> parts;
+  if constexpr (model_traits::kHasPartitionKey<M>) {
+    using Key = std::decay_t<decltype(model.PartitionKey(h[0].input))>;
+    std::map<Key, std::vector<size_t>> by_key;
+    for (size_t i = 0; i < h.size(); i++) {
+      by_key[model.PartitionKey(h[i].input)].push_back(i);
+    }
+    for (auto& [key, ops] : by_key) {
+      PartitionInfo p;
+      p.key = model_traits::DescribeKey(key);
+      p.ops = std::move(ops);
+      parts.push_back(std::move(p));
+    }
+  } else {
+    PartitionInfo p;
+    p.ops.resize(h.size());
+    std::iota(p.ops.begin(), p.ops.end(), size_t{0});
+    parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
+template <Model M>
+CheckResult Check(const M& model, const HistoryOf<M>& history,
+                  std::chrono::nanoseconds timeout, bool verbose,
+                  LinearizationInfo* info) {
+  for (size_t i = 0; i < history.size(); i++) {
+    if (!history[i].pending && history[i].ret < history[i].call) {
+      throw std::invalid_argument("operation " + std::to_string(i) +
+                                  " returns before it is called");
+    }
+  }
+  std::vector<PartitionInfo> parts;
+  if (!history.empty()) parts = Partition(model, history);
+
+  std::vector<size_t> order(parts.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return parts[a].ops.size() < parts[b].ops.size();
+  });
+
+  Budget budget(timeout);
+  bool illegal = false;
+  bool unknown = false;
+  for (size_t p : order) {
+    if ((illegal && !verbose) || budget.Expired()) {
+      unknown = true;
+      continue;
+    }
+    std::vector<const Operation<typename M::Input, typename M::Output>*> ops;
+    ops.reserve(parts[p].ops.size());
+    for (size_t i : parts[p].ops) ops.push_back(&history[i]);
+    SearchPartition(model, ops, budget, verbose, parts[p]);
+    if (parts[p].result == CheckResult::kIllegal) illegal = true;
+    if (parts[p].result == CheckResult::kUnknown) unknown = true;
+  }
+  CheckResult result = illegal   ? CheckResult::kIllegal
+                       : unknown ? CheckResult::kUnknown
+                                 : CheckResult::kOk;
+  if (info) {
+    info->result = result;
+    info->partitions = std::move(parts);
+  }
+  return result;
+}
+
+}  // namespace checker_internal
+
+// The verdict only; stops at the first Illegal partition.
+template <Model M>
+CheckResult CheckOperations(const M& model, const HistoryOf<M>& history,
+                            std::chrono::nanoseconds timeout =
+                                std::chrono::nanoseconds::zero()) {
+  return checker_internal::Check(model, history, timeout, false, nullptr);
+}
+
+// The verdict and, in *info, the partial linearizations of every partition
+// (all partitions are searched, even after an Illegal one, while time
+// lasts). This is what the lab tests use, with a 1 s timeout.
+template <Model M>
+CheckResult CheckOperationsVerbose(const M& model, const HistoryOf<M>& history,
+                                   std::chrono::nanoseconds timeout,
+                                   LinearizationInfo* info) {
+  return checker_internal::Check(model, history, timeout, true, info);
+}
+
+// How many partitions the model splits the history into.
+template <Model M>
+size_t CountPartitions(const M& model, const HistoryOf<M>& history) {
+  return history.empty() ? 0
+                         : checker_internal::Partition(model, history).size();
+}
+
+// The same for a history given as call/return events (see operation.h).
+// The info's operation indices refer to EventsToOperations(events).
+template <Model M>
+CheckResult CheckEvents(const M& model, const EventsOf<M>& events,
+                        std::chrono::nanoseconds timeout =
+                            std::chrono::nanoseconds::zero()) {
+  return CheckOperations(model, EventsToOperations(events), timeout);
+}
+
+template <Model M>
+CheckResult CheckEventsVerbose(const M& model, const EventsOf<M>& events,
+                               std::chrono::nanoseconds timeout,
+                               LinearizationInfo* info) {
+  return CheckOperationsVerbose(model, EventsToOperations(events), timeout,
+                                info);
+}
+
+}  // namespace linearizability
+
+#endif  // RAFTLAB_LINEARIZABILITY_CHECKER_H_

@@ -1,0 +1,381 @@
+// The picture's page: layout, styles and the script that draws one SVG
+// timeline per partition from the data the writer substitutes (see
+// html_writer.cc for the data's shape). Self-contained: no network access.
+#include "linearizability/html_page.h"
+
+namespace linearizability {
+namespace html_internal {
+
+const char kPage[] = R"PAGE(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>@@TITLE@@</title>
+<style>
+body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #222; }
+header { padding: 8px 16px; background: #f3f3f3; border-bottom: 1px solid #ccc;
+         position: sticky; top: 0; z-index: 5; margin-right: 380px; }
+header h1 { font-size: 16px; margin: 0 0 4px; }
+#summary { margin: 0; }
+#failures, #fault-list { display: none; }
+.Ok { color: #1b7f2a; } .Illegal { color: #c62828; } .Unknown { color: #b26a00; }
+main { margin-right: 380px; padding: 4px 16px 40px; }
+#panel { position: fixed; right: 0; top: 0; bottom: 0; width: 380px;
+         overflow: auto; border-left: 1px solid #ccc; background: #fafafa;
+         padding: 8px 12px; box-sizing: border-box; }
+#panel h2 { font-size: 14px; margin: 6px 0; }
+#panel ol { padding-left: 32px; margin: 4px 0; font: 12px monospace; }
+#panel li { cursor: pointer; padding: 1px 2px; }
+#panel li.cur { background: #bbdefb; }
+#panel li .st { color: #555; }
+#panel .failnext { color: #c62828; font: 12px monospace; margin: 4px 0 0 8px; }
+section.part h2 { font-size: 14px; margin: 14px 0 4px; }
+.scroll { overflow-x: auto; border: 1px solid #ddd; background: #fff; }
+svg text { font: 11px monospace; }
+.rowlabel { fill: #444; }
+.rowline { stroke: #eee; }
+.op { cursor: pointer; }
+.op rect.bar { stroke: #666; stroke-width: 1; }
+.op.lin rect.bar { fill: #c8e6c9; }
+.op.notlin rect.bar { fill: #eeeeee; }
+.op.fail rect.bar { fill: #ef9a9a; stroke: #b71c1c; stroke-width: 2.5; }
+.op.pending rect.bar { stroke-dasharray: 5 3; }
+.op.dim { opacity: 0.3; }
+.op.sel rect.bar { stroke: #0d47a1; stroke-width: 3; }
+.lp circle { fill: #1565c0; } .lp text { fill: #fff; font-size: 9px; }
+.fault rect { fill: #ff9800; opacity: 0.14; }
+.fault line { stroke: #e65100; stroke-width: 1.5; stroke-dasharray: 4 3; }
+.fault text { fill: #bf360c; }
+.axis text { fill: #666; font-size: 10px; } .axis line { stroke: #bbb; }
+#tip { position: fixed; pointer-events: none; background: #fffde7;
+       border: 1px solid #999; padding: 4px 6px; font: 12px monospace;
+       white-space: pre-wrap; display: none; z-index: 10; max-width: 560px; }
+.legend .sw { display: inline-block; width: 14px; height: 10px;
+              border: 1px solid #666; margin: 0 3px 0 10px; vertical-align: middle; }
+</style>
+</head>
+<body>
+<header>
+<h1>@@TITLE@@</h1>
+@@SUMMARY@@
+<div>
+<span class="legend">
+<span class="sw" style="background:#c8e6c9"></span>in the longest linearizable prefix
+<span class="sw" style="background:#eee"></span>not linearized
+<span class="sw" style="background:#ef9a9a;border:2px solid #b71c1c"></span>cannot be linearized
+<span class="sw" style="border-style:dashed"></span>never returned
+<span class="sw" style="background:#ffe0b2"></span>fault
+</span>
+&nbsp; time axis:
+<label><input type="radio" name="axis" value="order" checked> event order</label>
+<label><input type="radio" name="axis" value="real"> real time</label>
+&nbsp; <a href="#" id="jump">[ jump to first error ]</a>
+</div>
+</header>
+<main id="parts"><noscript>The picture needs JavaScript; the summary above
+lists the failures.</noscript></main>
+<div id="panel"></div>
+<div id="tip"></div>
+<script>
+const DATA = @@DATA@@;
+</script>
+<script>
+"use strict";
+const NS = "http://www.w3.org/2000/svg";
+const LEFT = 86, ROW = 26, BAR = 18, LANE = 15, STEP = 18, AXIS = 22;
+let axisMode = "order";
+let pinned = null;  // {p, i}: the op whose linearization the panel shows
+const views = [];   // per partition: {g: op groups, lp: marker layer, x}
+
+function el(tag, attrs, parent, text) {
+  const e = document.createElementNS(NS, tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function h(tag, attrs, parent, text) {
+  const e = document.createElement(tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function fmtTime(t) {
+  if (!DATA.tps) return "#" + t;
+  const s = t / DATA.tps;
+  return "+" + (Math.abs(s) >= 100 ? s.toFixed(3) : s.toFixed(6)) + " s";
+}
+function partName(p) {
+  const P = DATA.parts[p];
+  return P.key === "" ? "history" : "key '" + P.key + "'";
+}
+// Steps of partial k of partition p as [{op, state}].
+function partial(p, k) {
+  const a = DATA.parts[p].partials[k] || [];
+  const out = [];
+  for (let i = 0; i < a.length; i += 2) out.push({op: a[i], state: DATA.states[a[i + 1]]});
+  return out;
+}
+// The operations of the longest linearizable prefix, per partition.
+const inLongest = DATA.parts.map((P, p) => new Set(partial(p, 0).map(s => s.op)));
+function opClass(p, i) {
+  const P = DATA.parts[p];
+  const op = P.ops[i];
+  let c = "op";
+  if (i === P.fail) c += " fail";
+  else if (inLongest[p].has(i)) c += " lin";
+  else c += " notlin";
+  if (op[2] === null) c += " pending";
+  return c;
+}
+
+// Maps times to x for one partition, in the current axis mode.
+function makeScale(P) {
+  const pts = [];
+  for (const op of P.ops) { pts.push(op[1]); if (op[2] !== null) pts.push(op[2]); }
+  for (const f of DATA.faults) { pts.push(f[0]); if (f[1] !== null) pts.push(f[1]); }
+  pts.sort((a, b) => a - b);
+  const uniq = pts.filter((t, i) => i === 0 || t !== pts[i - 1]);
+  if (uniq.length === 0) uniq.push(0);
+  if (axisMode === "order") {
+    const rank = new Map();
+    uniq.forEach((t, i) => rank.set(t, i));
+    const end = LEFT + (uniq.length + 1) * STEP;
+    return {x: t => t === null ? end : LEFT + rank.get(t) * STEP + STEP / 2,
+            end: end, width: end + STEP, ticks: uniq.filter((t, i) => i % 8 === 0)};
+  }
+  const t0 = uniq[0], t1 = uniq[uniq.length - 1];
+  const w = Math.max(900, uniq.length * 9);
+  const span = Math.max(1, t1 - t0);
+  const end = LEFT + w + 2 * STEP;
+  const ticks = [];
+  for (let k = 0; k <= 10; k++) ticks.push(Math.round(t0 + span * k / 10));
+  return {x: t => t === null ? end : LEFT + (t - t0) / span * w + STEP / 2,
+          end: end, width: end + STEP, ticks: ticks};
+}
+
+// Greedy lanes so that fault labels do not overlap.
+function faultLanes(sc) {
+  const lanes = [];
+  return DATA.faults.map(f => {
+    const x0 = sc.x(f[0]);
+    const x1 = Math.max(f[1] === null ? x0 : sc.x(f[1]), x0 + 7 * f[2].length + 8);
+    let l = 0;
+    while (l < lanes.length && lanes[l] > x0) l++;
+    lanes[l] = x1;
+    return l;
+  });
+}
+
+function drawPartition(p, container) {
+  const P = DATA.parts[p];
+  const sc = makeScale(P);
+  const clients = [...new Set(P.ops.map(o => o[0]))].sort((a, b) => a - b);
+  const row = new Map(clients.map((c, i) => [c, i]));
+  const lanes = faultLanes(sc);
+  const nl = DATA.faults.length ? Math.max(...lanes) + 1 : 0;
+  const top = nl * LANE + 6;
+  const height = top + clients.length * ROW + AXIS;
+  const svg = el("svg", {width: sc.width, height: height});
+  // Faults: a band (or a line for an instant) across the rows, label on top.
+  DATA.faults.forEach((f, k) => {
+    const g = el("g", {class: "fault"}, svg);
+    const x0 = sc.x(f[0]);
+    if (f[1] === null) {
+      el("line", {x1: x0, x2: x0, y1: lanes[k] * LANE + 2, y2: height - AXIS}, g);
+    } else {
+      el("rect", {x: x0, y: lanes[k] * LANE + 2, width: Math.max(2, sc.x(f[1]) - x0),
+                  height: height - AXIS - lanes[k] * LANE - 2}, g);
+    }
+    el("text", {x: x0 + 3, y: lanes[k] * LANE + 12}, g, f[2]);
+    el("title", {}, g, f[2] + "\n" + fmtTime(f[0]) +
+       (f[1] === null ? "" : " to " + fmtTime(f[1])));
+  });
+  clients.forEach((c, i) => {
+    const y = top + i * ROW;
+    el("line", {class: "rowline", x1: 0, x2: sc.width, y1: y + ROW, y2: y + ROW}, svg);
+    el("text", {class: "rowlabel", x: 6, y: y + ROW / 2 + 4}, svg, "client " + c);
+  });
+  const groups = [];
+  P.ops.forEach((op, i) => {
+    const x0 = sc.x(op[1]), x1 = op[2] === null ? sc.end : sc.x(op[2]);
+    const w = Math.max(6, x1 - x0);
+    const y = top + row.get(op[0]) * ROW + (ROW - BAR) / 2;
+    const g = el("g", {class: opClass(p, i), "data-p": p, "data-i": i}, svg);
+    el("rect", {class: "bar", x: x0, y: y, width: w, height: BAR, rx: 3}, g);
+    const clip = el("svg", {x: x0 + 2, y: y, width: Math.max(0, w - 4), height: BAR}, g);
+    el("text", {x: 0, y: BAR / 2 + 4}, clip, op[3]);
+    g.addEventListener("mouseenter", ev => { showTip(ev, p, i); highlight(p, i); });
+    g.addEventListener("mousemove", ev => moveTip(ev));
+    g.addEventListener("mouseleave", () => { hideTip(); restore(); });
+    g.addEventListener("click", ev => { ev.stopPropagation(); pin(p, i); });
+    groups.push(g);
+  });
+  const lp = el("g", {class: "lp"}, svg);
+  const ax = el("g", {class: "axis"}, svg);
+  const ya = height - AXIS + 4;
+  el("line", {x1: LEFT, x2: sc.end, y1: ya, y2: ya}, ax);
+  for (const t of sc.ticks) {
+    el("line", {x1: sc.x(t), x2: sc.x(t), y1: ya, y2: ya + 4}, ax);
+    el("text", {x: sc.x(t) + 2, y: ya + 14}, ax, fmtTime(t));
+  }
+  svg.addEventListener("click", () => pin(null));
+  container.appendChild(svg);
+  views[p] = {groups: groups, lp: lp, ops: P.ops, x: sc.x, end: sc.end, top: top, row: row};
+}
+
+function render() {
+  const main = document.getElementById("parts");
+  main.textContent = "";
+  DATA.parts.forEach((P, p) => {
+    const s = h("section", {class: "part", id: "part" + p}, main);
+    const h2 = h("h2", {}, s, "Partition " + (p + 1) + " of " + DATA.parts.length + ": " + partName(p) + " \u2014 ");
+    h("span", {class: P.result}, h2, P.result);
+    const longest = P.partials.length ? P.partials[0].length / 2 : 0;
+    h2.appendChild(document.createTextNode(" \u00b7 " + P.ops.length + " operations, longest linearizable prefix " + longest));
+    drawPartition(p, h("div", {class: "scroll"}, s));
+  });
+  if (pinned) pin(pinned.p, pinned.i); else pin(null);
+}
+
+// Marks the linearization containing op i of partition p on the picture.
+function highlight(p, i) {
+  clearMarks();
+  const P = DATA.parts[p];
+  const k = P.ops[i][5];
+  const v = views[p];
+  if (k < 0) { v.groups[i].classList.add("sel"); return; }
+  const steps = partial(p, k);
+  const inSeq = new Map(steps.map((s, n) => [s.op, n]));
+  v.groups.forEach((g, j) => { if (!inSeq.has(j) && j !== P.fail) g.classList.add("dim"); });
+  v.groups[i].classList.add("sel");
+  steps.forEach((s, n) => {
+    const op = v.ops[s.op];
+    const x = v.x(op[1]) + 8;
+    const y = v.top + v.row.get(op[0]) * ROW + ROW / 2;
+    const g = el("g", {}, v.lp);
+    el("circle", {cx: x, cy: y, r: 7.5}, g);
+    el("text", {x: x, y: y + 3, "text-anchor": "middle"}, g, String(n + 1));
+  });
+}
+function clearMarks() {
+  for (const v of views) {
+    if (!v) continue;
+    v.lp.textContent = "";
+    for (const g of v.groups) g.classList.remove("dim", "sel");
+  }
+}
+function restore() {
+  if (pinned) highlight(pinned.p, pinned.i); else clearMarks();
+}
+
+function describeOp(p, i) {
+  const op = DATA.parts[p].ops[i];
+  return op[3];
+}
+function pin(p, i) {
+  const panel = document.getElementById("panel");
+  panel.textContent = "";
+  if (p === null || p === undefined) {
+    pinned = null;
+    clearMarks();
+    h("h2", {}, panel, "Summary");
+    h("div", {}, panel, "Verdict: " + DATA.result + ". Click an operation to see the " +
+      "linearization it belongs to and the state after each step.");
+    const ul = h("ul", {}, panel);
+    DATA.parts.forEach((P, q) => {
+      const li = h("li", {}, ul);
+      const a = h("a", {href: "#part" + q}, li, partName(q));
+      li.appendChild(document.createTextNode(": "));
+      h("span", {class: P.result}, li, P.result);
+      li.appendChild(document.createTextNode(" (" + P.ops.length + " ops)"));
+      if (P.fail >= 0) {
+        li.appendChild(document.createTextNode(" \u2014 cannot linearize " + describeOp(q, P.fail)));
+      }
+      a.addEventListener("click", () => {});
+    });
+    if (DATA.faults.length) {
+      h("h2", {}, panel, "Faults");
+      const fl = h("ul", {}, panel);
+      for (const f of DATA.faults) {
+        h("li", {}, fl, fmtTime(f[0]) + (f[1] === null ? "" : " \u2013 " + fmtTime(f[1])) + ": " + f[2]);
+      }
+    }
+    return;
+  }
+  pinned = {p: p, i: i};
+  highlight(p, i);
+  const P = DATA.parts[p];
+  const op = P.ops[i];
+  h("h2", {}, panel, partName(p) + ": " + op[3]);
+  h("div", {}, panel, "client " + op[0] + ", called " + fmtTime(op[1]) + ", " +
+    (op[2] === null ? "never returned" : "returned " + fmtTime(op[2])) +
+    " (history #" + op[4] + ")");
+  const k = op[5];
+  if (k < 0) {
+    h("div", {}, panel, "The search never linearized this operation.");
+  }
+  const steps = k < 0 ? [] : partial(p, k);
+  h("h2", {}, panel, k < 0 ? "" : (k === 0 && P.result === "Ok" ? "Linearization" :
+    "Longest partial linearization containing it") + " (" + steps.length + " of " + P.ops.length + ")");
+  const ol = h("ol", {}, panel);
+  h("li", {style: "list-style:none"}, ol).appendChild(
+      document.createTextNode("initial state: " + DATA.states[P.init]));
+  steps.forEach(s => {
+    const li = h("li", {class: s.op === i ? "cur" : ""}, ol);
+    li.appendChild(document.createTextNode(describeOp(p, s.op) + " "));
+    h("span", {class: "st"}, li, "\u2192 " + s.state);
+    li.addEventListener("click", () => pin(p, s.op));
+  });
+  if (k === 0 && P.fail >= 0) {
+    h("div", {class: "failnext"}, panel,
+      "\u2717 next, cannot be linearized: " + describeOp(p, P.fail));
+  }
+  const back = h("a", {href: "#"}, h("div", {style: "margin-top:8px"}, panel), "back to summary");
+  back.addEventListener("click", ev => { ev.preventDefault(); pin(null); });
+}
+
+const tip = document.getElementById("tip");
+function showTip(ev, p, i) {
+  const P = DATA.parts[p];
+  const op = P.ops[i];
+  let s = op[3] + "\nclient " + op[0] + "\ncall   " + fmtTime(op[1]) +
+      "\nreturn " + (op[2] === null ? "never" : fmtTime(op[2]));
+  if (i === P.fail) s += "\nCANNOT BE LINEARIZED after the longest prefix";
+  if (op[5] >= 0) {
+    const steps = partial(p, op[5]);
+    const n = steps.findIndex(x => x.op === i);
+    s += "\nstep " + (n + 1) + " of a " + steps.length + "-step linearization" +
+         "\nstate after: " + steps[n].state;
+  } else {
+    s += "\nnever linearized";
+  }
+  tip.textContent = s;
+  tip.style.display = "block";
+  moveTip(ev);
+}
+function moveTip(ev) {
+  const x = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+  tip.style.left = Math.max(0, x) + "px";
+  tip.style.top = (ev.clientY + 16) + "px";
+}
+function hideTip() { tip.style.display = "none"; }
+
+document.querySelectorAll("input[name=axis]").forEach(r =>
+  r.addEventListener("change", () => { axisMode = r.value; render(); }));
+document.getElementById("jump").addEventListener("click", ev => {
+  ev.preventDefault();
+  const p = DATA.parts.findIndex(P => P.fail >= 0);
+  if (p < 0) return;
+  pin(p, DATA.parts[p].fail);
+  views[p].groups[DATA.parts[p].fail].scrollIntoView({block: "center", inline: "center"});
+});
+render();
+</script>
+</body>
+</html>
+)PAGE";
+
+}  // namespace html_internal
+}  // namespace linearizability

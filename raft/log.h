@@ -1,0 +1,113 @@
+// RaftLog: the Raft log as a window onto the global index space, so that log
+// compaction (2D) is a change of offset rather than a change of every index
+// computation in the protocol code.
+//
+// The window always starts with a dummy entry at snapshot_index() that holds
+// the term of the last entry covered by the snapshot (0/0 before any
+// snapshot, which plays the role of the paper's "index 0"). Real entries are
+// snapshot_index()+1 .. last_index(). Keeping the dummy means term_at(prev)
+// works for prev == snapshot_index(), which AppendEntries' consistency check
+// and RequestVote's up-to-date check both need right after a compaction.
+//
+// The class knows nothing of terms' meaning, commit or persistence; it is a
+// plain data structure with its own unit test (tests/raft_log_test.cc).
+// Indexing outside the window is a caller bug and throws std::out_of_range.
+#ifndef RAFTLAB_RAFT_LOG_H_
+#define RAFTLAB_RAFT_LOG_H_
+
+#include <vector>
+
+#include "labrpc/codec.h"
+
+namespace raft {
+
+// One log entry: the command bytes (opaque to Raft) and the term in which
+// the leader received it (Figure 2: "each entry contains command for state
+// machine, and term when entry was received by leader").
+struct LogEntry {
+  int term = 0;
+  labrpc::Bytes command;
+
+  bool operator==(const LogEntry&) const = default;
+
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned /*version*/) {
+    ar & term & command;
+  }
+};
+
+class RaftLog {
+ public:
+  // An empty log: only the dummy entry at index 0 with term 0.
+  RaftLog();
+
+  // Index and term of the dummy entry, i.e. of the last entry covered by
+  // the snapshot (0 and 0 when there is none).
+  int snapshot_index() const;
+  int snapshot_term() const;
+  // Index and term of the last entry (the dummy's if the log is empty).
+  int last_index() const;
+  int last_term() const;
+
+  // True if term_at(index) is defined: snapshot_index() <= index <=
+  // last_index().
+  bool HasIndex(int index) const;
+  // The term of the entry at `index`; snapshot_index() <= index <=
+  // last_index().
+  int term_at(int index) const;
+  // The entry at `index`; snapshot_index() < index <= last_index().
+  const LogEntry& at(int index) const;
+
+  // Appends `entry` and returns its index.
+  int Append(LogEntry entry);
+  // Copies of the entries from..to, inclusive; snapshot_index() < from and
+  // to <= last_index(). Empty when from > to.
+  std::vector<LogEntry> Slice(int from, int to) const;
+  // Deletes the entries at `index` and after; snapshot_index() < index.
+  // Deleting past the end is a no-op.
+  void TruncateFrom(int index);
+  // Discards everything before `index` and makes the entry at `index` the
+  // new dummy, keeping its term; snapshot_index() <= index <= last_index().
+  void Compact(int index);
+  // Discards the whole log and starts again from a dummy (index, term):
+  // used when a snapshot from the leader covers more than this log holds,
+  // or disagrees with it.
+  void Reset(int index, int term);
+
+  // Fast backup (the 6.824 "XTerm/XIndex" optimisation): the first index of
+  // the run of entries with term term_at(index) that ends at `index`,
+  // searching no further back than snapshot_index()+1.
+  int FirstIndexOfTermRun(int index) const;
+  // The highest index whose term is `term`, or -1 if no entry in the window
+  // (dummy included) has that term.
+  int LastIndexOfTerm(int term) const;
+
+  // Number of real entries in the window (the dummy excluded).
+  int size() const;
+
+  bool operator==(const RaftLog&) const = default;
+
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned /*version*/) {
+    ar & base_index_ & entries_;
+  }
+
+  // Checks the invariants of a freshly decoded log: a dummy entry exists,
+  // indices and terms are non-negative and terms never decrease. Throws
+  // std::runtime_error naming the first violation.
+  void Validate() const;
+
+ private:
+  // The position of `index` in entries_, after bounds checking.
+  size_t Pos(int index, int lowest) const;
+
+  // Global index of entries_[0], the dummy entry. Invariant: >= 0.
+  int base_index_ = 0;
+  // entries_[i] has global index base_index_ + i. Invariant: never empty;
+  // terms are non-decreasing.
+  std::vector<LogEntry> entries_;
+};
+
+}  // namespace raft
+
+#endif  // RAFTLAB_RAFT_LOG_H_

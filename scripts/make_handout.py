@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Handout generator: turn the kit (with its reference solution) into the
+student tree, and check that the result is a sound starting point.
+
+The solution lives in marked regions of the C++ files under raft/, kvraft/
+and shardkv/:
+
+        // SOLUTION BEGIN
+        return {current_term_, role_ == Role::kLeader};
+        // SOLUTION END
+        //@ // Your code here (2A).
+        //@ return {0, false};
+
+The handout drops every line of a region, and turns each `//@ <text>` line
+(inside or next to a region) into its indentation plus <text>; everything
+else is copied as is. Markers must be balanced and must not nest; an error
+names file:line. In Markdown files, `<!-- SOLUTION BEGIN -->` ...
+`<!-- SOLUTION END -->` drops instructor-only text the same way.
+
+    scripts/make_handout.py --out ../handout     # write the student tree
+    scripts/make_handout.py --lint               # only check the markers
+    scripts/make_handout.py --check --stages 2A  # build it in a temp folder
+                                                 # and check it (CI does)
+
+The tree is the repository's `git ls-files` (add --untracked for files not
+yet committed), minus .ci/ (the instructors' CI, which checks the handout),
+with README.md replaced by scripts/handout_readme.md followed by the kit's
+README. --check builds the handout with warnings as errors, runs its runtime
+and labrpc tests (both runtimes; they must pass), then runs every graded
+test of the chosen stages under sim: each must fail, within the 120 s limit,
+with a failure message, and without crashing or hanging the binary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gtestrun  # noqa: E402  (needs the path above)
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTION_DIRS = ("raft/", "kvraft/", "shardkv/")
+CPP_SUFFIXES = (".h", ".cc", ".cpp", ".hpp")
+EXCLUDE = (".ci/",)
+README_TEMPLATE = "scripts/handout_readme.md"
+# Go's per-test limit (config.go checkTimeout), in wall seconds here.
+TEST_TIME_LIMIT = 120
+# The kit's own tests that must pass in the handout.
+KIT_BINARIES = ("runtime_test", "labrpc_test")
+
+CPP_BEGIN = re.compile(r"^\s*// SOLUTION BEGIN\b")
+CPP_END = re.compile(r"^\s*// SOLUTION END\b")
+CPP_STUDENT = re.compile(r"^(\s*)//@(?: (.*)|)$")
+MD_BEGIN = re.compile(r"^\s*<!-- SOLUTION BEGIN\b.*-->\s*$")
+MD_END = re.compile(r"^\s*<!-- SOLUTION END\b.*-->\s*$")
+# Anything that looks like a marker but does not match the exact form.
+NEAR_MISS = re.compile(r"SOLUTION[ _-]*(BEGIN|END)", re.I)
+
+
+class MarkerError(Exception):
+    """A malformed solution region; str() is 'file:line: what'."""
+
+
+def strip_solution(text: str, path: str, markdown: bool = False) -> str:
+    """The student version of one file's text. Raises MarkerError."""
+    begin, end = (MD_BEGIN, MD_END) if markdown else (CPP_BEGIN, CPP_END)
+    out: list[str] = []
+    opened = 0  # line of the open region's BEGIN, 0 if none
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        if begin.match(line):
+            if opened:
+                raise MarkerError(f"{path}:{n}: SOLUTION BEGIN inside the "
+                                  f"region opened at line {opened} (regions "
+                                  f"do not nest)")
+            opened = n
+            continue
+        if end.match(line):
+            if not opened:
+                raise MarkerError(f"{path}:{n}: SOLUTION END without a "
+                                  f"SOLUTION BEGIN")
+            opened = 0
+            continue
+        if NEAR_MISS.search(line) and (not markdown or "<!--" in line):
+            want = ("<!-- SOLUTION BEGIN -->" if markdown else
+                    "// SOLUTION BEGIN")
+            raise MarkerError(f"{path}:{n}: malformed marker {line.strip()!r}"
+                              f" (write it alone on its line, as {want!r} "
+                              f"or its END twin)")
+        student = None if markdown else CPP_STUDENT.match(line)
+        if student:
+            body = student.group(2) or ""
+            out.append(student.group(1) + body if body else "")
+        elif not opened:
+            out.append(line)
+    if opened:
+        raise MarkerError(f"{path}:{opened}: SOLUTION BEGIN never closed "
+                          f"(no SOLUTION END before the end of the file)")
+    return "\n".join(out)
+
+
+def tracked_files(repo: Path, untracked: bool) -> list[str]:
+    """The repository's files (relative paths) that exist on disk."""
+    cmd = ["git", "-C", str(repo), "ls-files", "-z", "--cached"]
+    if untracked:
+        cmd += ["--others", "--exclude-standard"]
+    try:
+        out = subprocess.run(cmd, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f"make_handout: {repo} is not a git checkout ({e})")
+    files = sorted({f for f in out.decode().split("\0") if f})
+    return [f for f in files if (repo / f).is_file()]
+
+
+def in_solution_dir(rel: str) -> bool:
+    return rel.startswith(SOLUTION_DIRS)
+
+
+def transform(repo: Path, rel: str) -> str | None:
+    """The handout text of a file, or None to copy its bytes unchanged."""
+    if rel.endswith(CPP_SUFFIXES):
+        text = (repo / rel).read_text(encoding="utf-8")
+        if in_solution_dir(rel):
+            return strip_solution(text, rel)
+        for n, line in enumerate(text.split("\n"), 1):
+            if CPP_BEGIN.match(line) or CPP_END.match(line):
+                raise MarkerError(f"{rel}:{n}: solution marker outside "
+                                  f"{', '.join(SOLUTION_DIRS)} (only those "
+                                  f"are stripped)")
+        return None
+    if rel.endswith(".md") and not rel.startswith("scripts/tests/"):
+        return strip_solution((repo / rel).read_text(encoding="utf-8"), rel,
+                              markdown=True)
+    return None
+
+
+def lint(repo: Path, files: list[str]) -> tuple[list[str], int]:
+    """Every marker error in the tree, and the number of regions."""
+    errors = []
+    regions = 0
+    for rel in files:
+        try:
+            transform(repo, rel)
+        except MarkerError as e:
+            errors.append(str(e))
+        except UnicodeDecodeError:
+            continue
+        if rel.endswith(CPP_SUFFIXES) and in_solution_dir(rel):
+            regions += sum(1 for l in (repo / rel).read_text().split("\n")
+                           if CPP_BEGIN.match(l))
+    return errors, regions
+
+
+def write_handout(repo: Path, out: Path, untracked: bool = False,
+                  force: bool = False) -> list[str]:
+    """Writes the student tree into `out`; returns the files written.
+    Raises MarkerError (nothing is written then) or FileExistsError."""
+    files = [f for f in tracked_files(repo, untracked)
+             if not f.startswith(EXCLUDE)]
+    texts: dict[str, str | None] = {f: transform(repo, f) for f in files}
+    out = out.resolve()
+    if out == repo.resolve() or out in repo.resolve().parents:
+        raise FileExistsError(f"refusing to write the handout over {out}, "
+                              f"which holds the repository")
+    if out.exists():
+        if not force and any(out.iterdir()):
+            raise FileExistsError(f"{out} exists and is not empty "
+                                  f"(use --force to replace it)")
+        shutil.rmtree(out)
+    for rel in files:
+        dst = out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if texts[rel] is None:
+            shutil.copyfile(repo / rel, dst)
+        else:
+            dst.write_text(texts[rel], encoding="utf-8")
+        shutil.copymode(repo / rel, dst)
+    readme = repo / README_TEMPLATE
+    if readme.exists():
+        kit = texts.get("README.md") or ""
+        (out / "README.md").write_text(
+            readme.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + kit,
+            encoding="utf-8")
+    return files
+
+
+# --------------------------------------------------------------------------
+# --check: build the handout and check what a student will see.
+
+
+class Checker:
+    """Collects pass/fail lines of the handout check."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def ok(self, what: str) -> None:
+        print(f"  ok    {what}", flush=True)
+
+    def bad(self, what: str) -> None:
+        print(f"  FAIL  {what}", flush=True)
+        self.problems.append(what)
+
+
+def build_handout(tree: Path, jobs: int, log: Path) -> bool:
+    """Configures and builds every target with warnings as errors; the
+    output goes to `log`. True if it built without any warning."""
+    env = dict(os.environ)
+    # Relative paths in ccache's hash, so a handout in a fresh temp folder
+    # still hits the cache of the last one.
+    env["CCACHE_BASEDIR"] = str(tree)
+    env["CCACHE_NOHASHDIR"] = "true"
+    build = tree / "build"
+    with open(log, "w") as f:
+        for cmd in (["cmake", "-S", str(tree), "-B", str(build), "-G", "Ninja",
+                     "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                     "-DRAFTLAB_WERROR=ON"],
+                    ["cmake", "--build", str(build), "-j", str(jobs)]):
+            f.write("$ " + " ".join(cmd) + "\n")
+            f.flush()
+            r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
+                               env=env, cwd=tree)
+            if r.returncode != 0:
+                return False
+    return "warning:" not in log.read_text(errors="replace")
+
+
+def run_kit_tests(tree: Path, jobs: int, check: Checker) -> None:
+    """The runtime and fabric tests must pass, under both runtimes."""
+    runs = []
+    for name in KIT_BINARIES:
+        binary = tree / "build" / "tests" / name
+        if not binary.exists():
+            check.bad(f"{name} was not built")
+            continue
+        runs += [gtestrun.Run("*", binary, rt, 1, timeout=600, tag=name)
+                 for rt in ("sim", "real")]
+    pool = gtestrun.Pool(jobs)
+    pool.submit(runs)
+    results: list[gtestrun.Result] = []
+    pool.run_all(results.append)
+    for r in sorted(results, key=lambda r: (r.run.tag, r.run.runtime)):
+        what = f"{r.run.tag} under {r.run.runtime}"
+        m = gtestrun.GTEST_PASSED_RE.search(r.output)
+        if r.status == "pass" and m:
+            check.ok(f"{what}: {m.group(1)} tests passed")
+        else:
+            failed = sorted(set(re.findall(r"^\[  FAILED  \] (\S+)",
+                                           r.output, re.M)))
+            check.bad(f"{what}: {r.status} (exit {r.returncode}); failed: "
+                      f"{', '.join(failed) or r.reason}")
+
+
+def run_graded(tree: Path, stages: list[str], jobs: int,
+               check: Checker) -> None:
+    """Every graded test of `stages` must fail cleanly: gtest FAILED, exit
+    status 1, a failure message, within the time limit."""
+    binaries = gtestrun.find_binaries(tree / "build")
+    where = gtestrun.discover(binaries)
+    try:
+        tests = gtestrun.select(where, stages)
+    except ValueError as e:
+        check.bad(f"graded tests: {e}")
+        return
+    runs = [gtestrun.Run(t, where[t], "sim", 1, timeout=TEST_TIME_LIMIT)
+            for t in tests]
+    pool = gtestrun.Pool(jobs)
+    pool.submit(runs)
+    results: list[gtestrun.Result] = []
+    pool.run_all(results.append)
+    for r in sorted(results, key=lambda r: tests.index(r.run.test)):
+        secs = gtestrun.fmt_duration(r.seconds)
+        if r.status == "fail" and r.returncode == 1 and r.reason:
+            check.ok(f"{r.run.test} fails in {secs}: {r.reason}")
+        elif r.status == "fail":
+            check.bad(f"{r.run.test} fails without a message "
+                      f"(exit {r.returncode})")
+        elif r.status == "pass":
+            check.bad(f"{r.run.test} passes without a solution")
+        else:
+            check.bad(f"{r.run.test}: {r.status} ({r.reason}) after {secs}; "
+                      f"replay in the handout: {r.replay}")
+    # All of a stage in one process: a failed test must leave the binary
+    # fit to run the next one.
+    for stage in stages:
+        stage_tests = [t for t in tests if gtestrun.stage_of(t) == stage]
+        if not stage_tests:
+            continue
+        binary = where[stage_tests[0]]
+        limit = TEST_TIME_LIMIT * len(stage_tests)
+        run = gtestrun.Run(":".join(stage_tests), binary, "sim", 1,
+                           timeout=limit)
+        pool.submit([run])
+        one: list[gtestrun.Result] = []
+        pool.run_all(one.append)
+        r = one[0]
+        failed = set(re.findall(r"^\[  FAILED  \] (\S+)", r.output, re.M))
+        if r.returncode == 1 and failed >= set(stage_tests):
+            check.ok(f"stage {stage} in one process: all {len(stage_tests)} "
+                     f"fail, exit 1, in {gtestrun.fmt_duration(r.seconds)}")
+        else:
+            check.bad(f"stage {stage} in one process: {r.status} "
+                      f"(exit {r.returncode}, {len(failed)} of "
+                      f"{len(stage_tests)} reported failed): {r.reason}")
+
+
+def check_handout(repo: Path, stages: list[str], untracked: bool, jobs: int,
+                  keep: bool) -> int:
+    start = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="raftlab-handout-"))
+    tree = tmp / "handout"
+    check = Checker()
+    try:
+        print(f"handout check: writing the handout into {tree}", flush=True)
+        files = write_handout(repo, tree, untracked=untracked)
+        check.ok(f"handout written ({len(files)} files)")
+        log = tmp / "build.log"
+        print("handout check: building it (warnings are errors)", flush=True)
+        if build_handout(tree, jobs, log):
+            check.ok("handout builds without warnings")
+        else:
+            tail = log.read_text(errors="replace").splitlines()[-40:]
+            print("\n".join("    " + l for l in tail))
+            check.bad(f"handout does not build cleanly (log: {log})")
+            keep = True
+            return 1
+        print("handout check: the kit's own tests must pass", flush=True)
+        run_kit_tests(tree, jobs, check)
+        print(f"handout check: graded tests of {', '.join(stages)} must fail "
+              f"cleanly", flush=True)
+        run_graded(tree, stages, jobs, check)
+    except MarkerError as e:
+        check.bad(str(e))
+    finally:
+        elapsed = gtestrun.fmt_duration(time.monotonic() - start)
+        if check.problems:
+            keep = True
+        if keep:
+            print(f"handout check: kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        verdict = ("passed" if not check.problems else
+                   f"FAILED ({len(check.problems)} problem(s))")
+        print(f"handout check: {verdict} in {elapsed}")
+    return 1 if check.problems else 0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description="Write or check the student handout.")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", type=Path, help="write the handout here")
+    mode.add_argument("--lint", action="store_true",
+                      help="only check the solution markers")
+    mode.add_argument("--check", action="store_true",
+                      help="build the handout in a temp folder and check it")
+    p.add_argument("--stages", default="2A",
+                   help="--check: stages whose graded tests must fail "
+                        "cleanly (default 2A; e.g. 2A,2B,2C,2D)")
+    p.add_argument("--untracked", action="store_true",
+                   help="include files git does not track yet (not ignored "
+                        "ones)")
+    p.add_argument("--force", action="store_true",
+                   help="--out: replace an existing non-empty folder")
+    p.add_argument("--keep", action="store_true",
+                   help="--check: keep the temp folder")
+    p.add_argument("-j", "--jobs", type=int, default=2,
+                   help="build and test parallelism (default 2)")
+    p.add_argument("--repo", type=Path, default=REPO, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    repo = args.repo.resolve()
+    if args.lint:
+        errors, regions = lint(repo, tracked_files(repo, args.untracked))
+        for e in errors:
+            print(e, file=sys.stderr)
+        if errors:
+            return 1
+        print(f"make_handout: {regions} solution regions, markers ok")
+        return 0
+    if args.check:
+        stages = [s.strip().upper() for s in args.stages.split(",")
+                  if s.strip()]
+        return check_handout(repo, stages, args.untracked, args.jobs,
+                             args.keep)
+    try:
+        files = write_handout(repo, args.out, args.untracked, args.force)
+    except (MarkerError, FileExistsError) as e:
+        print(f"make_handout: {e}", file=sys.stderr)
+        return 1
+    print(f"make_handout: wrote {len(files)} files to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
