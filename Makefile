@@ -29,7 +29,7 @@ ARGS    ?=
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_WERROR=$(WERROR)
 SOURCES = $(shell git ls-files '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: deps build test grade stress handout tsan asan bench format \
+.PHONY: deps build test grade stress stress-usage handout tsan asan bench format \
 	format-check clean
 
 deps:
@@ -48,13 +48,14 @@ grade: build
 	  $(ARGS)
 
 # A sanitizer run builds its own folder (build-tsan, build-asan).
-stress: $(if $(SAN),deps,build)
-	@test -n "$(T)" || { echo "usage: make stress T=2C [N=200]" \
-	  "[RUNTIME=real] [SAN=thread|address] [ARGS='-x --timeout 60']"; \
-	  exit 2; }
+stress: $(if $(T),$(if $(SAN),deps,build),stress-usage)
 	python3 scripts/stress.py $(foreach t,$(T),'$(t)') -n $(N) -j $(JOBS) \
 	  $(if $(SAN),--sanitize $(SAN),--build-dir $(BUILD) --runtime $(RUNTIME)) \
 	  $(ARGS)
+
+stress-usage:
+	@echo "usage: make stress T=2C [N=200] [RUNTIME=real] [SAN=thread|address]" \
+	  "[ARGS='-x --timeout 60']"; exit 2
 
 handout:
 	python3 scripts/make_handout.py --out $(OUT) $(ARGS)

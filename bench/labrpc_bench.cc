@@ -20,7 +20,7 @@ struct Entry {
   std::string command;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & command;
+    ar& term& command;
   }
 };
 

@@ -42,7 +42,7 @@ struct PutAppendArgs {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & key & value & op & client_id & seq;
+    ar& key& value& op& client_id& seq;
   }
 };
 
@@ -51,7 +51,7 @@ struct PutAppendReply {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & err;
+    ar& err;
   }
 };
 
@@ -63,7 +63,7 @@ struct GetArgs {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & key & client_id & seq;
+    ar& key& client_id& seq;
   }
 };
 
@@ -73,7 +73,7 @@ struct GetReply {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & err & value;
+    ar& err& value;
   }
 };
 

@@ -54,9 +54,8 @@ std::shared_ptr<labrpc::Service> KVServer::service() {
   // tester dropped its pointer (a crash) does not outlive the object.
   std::shared_ptr<KVServer> self = shared_from_this();
   svc->Register<GetArgs, GetReply>(
-      "Get", [self](const GetArgs& args, GetReply* reply) {
-        self->Get(args, reply);
-      });
+      "Get",
+      [self](const GetArgs& args, GetReply* reply) { self->Get(args, reply); });
   svc->Register<PutAppendArgs, PutAppendReply>(
       "PutAppend", [self](const PutAppendArgs& args, PutAppendReply* reply) {
         self->PutAppend(args, reply);
@@ -208,9 +207,8 @@ void KVServer::Applier() {
     last_applied_ = m->command_index;
     applied_cv_.NotifyAll();
 
-    if (maxraftstate_ >= 0 &&
-        persister_->RaftStateSize() >=
-            static_cast<size_t>(maxraftstate_) * 9 / 10) {
+    if (maxraftstate_ >= 0 && persister_->RaftStateSize() >=
+                                  static_cast<size_t>(maxraftstate_) * 9 / 10) {
       const int index = last_applied_;
       labrpc::Bytes snapshot = EncodeSnapshotLocked();
       l.unlock();

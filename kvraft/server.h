@@ -42,7 +42,7 @@ struct Op {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & kind & key & value & client_id & seq;
+    ar& kind& key& value& client_id& seq;
   }
 };
 // SOLUTION END
@@ -126,7 +126,7 @@ class KVServer : public std::enable_shared_from_this<KVServer> {
 
     template <class Archive>
     void serialize(Archive& ar, const unsigned /*version*/) {
-      ar & seq & err & value;
+      ar& seq& err& value;
     }
   };
   // What the applier did at one log index, kept only for indexes a handler

@@ -62,7 +62,11 @@ class Channel {
   // As Receive, but waits at most `timeout`.
   RecvStatus ReceiveFor(Duration timeout, T* out) {
     MutexLock l(mu_);
-    Duration deadline = Now() + timeout;
+    // Saturate: a timeout near Duration::max() means "no deadline" and must
+    // not wrap around into the past.
+    Duration now = Now();
+    Duration deadline = timeout >= Duration::max() - now ? Duration::max()
+                                                         : now + timeout;
     while (items_.empty() && !closed_) {
       Duration left = deadline - Now();
       if (left <= Duration::zero() || !readable_.WaitFor(mu_, left)) {

@@ -1,22 +1,16 @@
-// The codec's non-template parts: the stream buffers, the hardened input
-// archive's checks, and the explicit instantiation of Boost's binary input
-// archive templates for it (Boost compiles them only for its own archives).
+// The codec's non-template parts: the input archive's checks, and the
+// archive serializer maps for the codec's own archive classes (Boost
+// compiles them only for its own archives).
 #include "labrpc/codec.h"
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
-#include <boost/archive/impl/basic_binary_iarchive.ipp>
-#include <boost/archive/impl/basic_binary_iprimitive.ipp>
+#include <cstring>
 #include <string>
 
 namespace boost {
 namespace archive {
-template class basic_binary_iprimitive<labrpc::internal::CheckedIArchive, char,
-                                       std::char_traits<char>>;
-template class basic_binary_iarchive<labrpc::internal::CheckedIArchive>;
-template class binary_iarchive_impl<labrpc::internal::CheckedIArchive, char,
-                                    std::char_traits<char>>;
-template class detail::archive_serializer_map<
-    labrpc::internal::CheckedIArchive>;
+template class detail::archive_serializer_map<labrpc::internal::OArchive>;
+template class detail::archive_serializer_map<labrpc::internal::IArchive>;
 }  // namespace archive
 }  // namespace boost
 
@@ -24,67 +18,69 @@ namespace labrpc {
 namespace internal {
 
 namespace {
-// Flags for both directions: no header (compactness; both ends are this
-// build) and no codecvt locale (bytes are bytes).
-constexpr unsigned kArchiveFlags =
-    boost::archive::no_header | boost::archive::no_codecvt;
+// No header: both ends are this build, and every message saves the bytes.
+constexpr unsigned kArchiveFlags = boost::archive::no_header;
 }  // namespace
 
-StringSink::int_type StringSink::overflow(int_type c) {
-  if (!traits_type::eq_int_type(c, traits_type::eof())) {
-    out_->push_back(traits_type::to_char_type(c));
+void IArchive::load_binary(void* address, std::size_t count) {
+  if (count > Remaining()) {
+    throw DecodeError("truncated: " + std::to_string(count) +
+                      " bytes needed, " + std::to_string(Remaining()) +
+                      " left");
   }
-  return traits_type::not_eof(c);
+  if (count > 0) std::memcpy(address, in_.data() + pos_, count);
+  pos_ += count;
 }
 
-std::streamsize StringSink::xsputn(const char* s, std::streamsize n) {
-  out_->append(s, static_cast<std::size_t>(n));
-  return n;
-}
-
-ViewSource::ViewSource(std::string_view bytes) {
-  // The get area is never written through; the const_cast only satisfies
-  // std::streambuf's char* interface.
-  char* begin = const_cast<char*>(bytes.data());
-  setg(begin, begin, begin + bytes.size());
-}
-
-void CheckedIArchive::load_override(
-    boost::serialization::collection_size_type& t) {
+void IArchive::load_override(boost::serialization::collection_size_type& t) {
   Base::load_override(t);
   const std::size_t count = t;
-  const std::size_t left = Remaining();
   // Every element of every collection this codec writes takes at least one
   // byte, so a count above the bytes left is corrupt; rejecting it here is
   // what keeps vector::reserve/resize from allocating gigabytes.
-  if (count > left) {
+  if (count > Remaining()) {
     throw DecodeError("collection of " + std::to_string(count) +
-                      " elements with only " + std::to_string(left) +
+                      " elements with only " + std::to_string(Remaining()) +
                       " bytes left");
   }
 }
 
-void CheckedIArchive::load(bool& b) {
+void IArchive::load_override(boost::archive::class_name_type& t) {
+  // As basic_binary_iarchive's (compiled only for Boost's own archives).
+  std::string name;
+  load(name);
+  if (name.size() > BOOST_SERIALIZATION_MAX_KEY_SIZE - 1) {
+    throw DecodeError("class name of " + std::to_string(name.size()) +
+                      " bytes");
+  }
+  std::memcpy(t, name.data(), name.size());
+  t.t[name.size()] = '\0';
+}
+
+void IArchive::load(bool& b) {
   unsigned char c = 0;
   load_binary(&c, 1);
   // Storing any other value in a bool is undefined behaviour.
-  if (c > 1) {
-    throw DecodeError("invalid bool byte " + std::to_string(c));
-  }
+  if (c > 1) throw DecodeError("invalid bool byte " + std::to_string(c));
   b = c != 0;
 }
 
-void CheckedIArchive::load(std::string& s) {
+void IArchive::load(boost::archive::tracking_type& t) {
+  bool tracking = false;
+  load(tracking);
+  t = boost::archive::tracking_type(tracking);
+}
+
+void IArchive::load(std::string& s) {
   std::size_t length = 0;
   load(length);
-  const std::size_t left = Remaining();
-  if (length > left) {
+  if (length > Remaining()) {
     throw DecodeError("string of " + std::to_string(length) +
-                      " bytes with only " + std::to_string(left) +
+                      " bytes with only " + std::to_string(Remaining()) +
                       " bytes left");
   }
-  s.resize(length);
-  if (length > 0) load_binary(s.data(), length);
+  s.assign(in_.data() + pos_, length);
+  pos_ += length;
 }
 
 std::string DecodeFailure(const std::string& type, std::string_view reason) {
@@ -93,23 +89,19 @@ std::string DecodeFailure(const std::string& type, std::string_view reason) {
 
 }  // namespace internal
 
-Encoder::Encoder()
-    : sink_(&bytes_),
-      archive_(std::make_unique<boost::archive::binary_oarchive>(
-          sink_, internal::kArchiveFlags)) {}
+Encoder::Encoder() { archive_.emplace(&bytes_, internal::kArchiveFlags); }
 
 Encoder::~Encoder() = default;
 
 Bytes Encoder::Finish() {
   if (!archive_) throw std::logic_error("labrpc::Encoder: Finish called twice");
-  archive_.reset();  // the sink is unbuffered; this only releases Boost state
+  archive_.reset();
   return std::move(bytes_);
 }
 
-Decoder::Decoder(std::string_view bytes)
-    : source_(bytes),
-      archive_(std::make_unique<internal::CheckedIArchive>(
-          source_, internal::kArchiveFlags)) {}
+Decoder::Decoder(std::string_view bytes) {
+  archive_.emplace(bytes, internal::kArchiveFlags);
+}
 
 Decoder::~Decoder() = default;
 

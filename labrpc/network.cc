@@ -282,8 +282,8 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     // meanwhile means no reply: the tester may have replaced the server's
     // Persister, so a success here could report an append that was lost.
     if (!waiter->replied || net.IsDeadLocked(name_, server_name, server)) {
-      LAB_TRACE("drop", -1, "end %s: %s to dead server %s fails",
-                name_.c_str(), svc_meth.c_str(), server_name.c_str());
+      LAB_TRACE("drop", -1, "end %s: %s to dead server %s fails", name_.c_str(),
+                svc_meth.c_str(), server_name.c_str());
       return false;
     }
     result = std::move(waiter->result);

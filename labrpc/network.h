@@ -70,7 +70,7 @@ struct NetState;
 
 // One request as it reaches a server.
 struct Request {
-  std::string svc_meth;         // "Service.Method"
+  std::string svc_meth;  // "Service.Method"
   const std::type_info* args_type = nullptr;
   const std::type_info* reply_type = nullptr;
   Bytes args;
@@ -126,8 +126,8 @@ class Service {
     Method m;
     m.args_type = std::type_index(typeid(Args));
     m.reply_type = std::type_index(typeid(Reply));
-    m.invoke = [handler = std::move(handler), this_name = name_,
-                method](const Bytes& args_bytes, Bytes* reply_bytes) {
+    m.invoke = [handler = std::move(handler), this_name = name_, method](
+                   const Bytes& args_bytes, Bytes* reply_bytes) {
       Args args{};
       try {
         Decode(args_bytes, &args);
@@ -149,8 +149,8 @@ class Service {
   template <class T, class Args, class Reply>
   void Register(const std::string& method, T* obj,
                 void (T::*fn)(const Args&, Reply*)) {
-    Register<Args, Reply>(method,
-                          [obj, fn](const Args& a, Reply* r) { (obj->*fn)(a, r); });
+    Register<Args, Reply>(
+        method, [obj, fn](const Args& a, Reply* r) { (obj->*fn)(a, r); });
   }
 
   // Registers any callable of the shape void(const Args&, Reply*), with Args
@@ -159,9 +159,9 @@ class Service {
   template <class F, class Traits = internal::HandlerTraits<std::decay_t<F>>>
   void Register(const std::string& method, F&& handler) {
     Register<typename Traits::Args, typename Traits::Reply>(
-        method, std::function<void(const typename Traits::Args&,
-                                   typename Traits::Reply*)>(
-                    std::forward<F>(handler)));
+        method,
+        std::function<void(const typename Traits::Args&,
+                           typename Traits::Reply*)>(std::forward<F>(handler)));
   }
 
   // Runs the handler for `method` on `req` (internal; used by Server).
@@ -325,7 +325,9 @@ class Network {
 
   // Requests dispatched to the named server; 0 if there is none.
   int GetCount(const std::string& server_name);
-  int GetCount(int server_name) { return GetCount(std::to_string(server_name)); }
+  int GetCount(int server_name) {
+    return GetCount(std::to_string(server_name));
+  }
 
   // Calls that entered the network (including ones that then failed).
   int GetTotalCount();

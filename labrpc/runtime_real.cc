@@ -3,6 +3,7 @@
 // AfterFunc. Stopping the world is a std::stop_source: every cancellable wait
 // is registered with its token, so a stop request wakes them all and they
 // throw Cancelled.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -34,6 +35,14 @@ struct RealTask {
 };
 
 thread_local RealTask* current_task = nullptr;
+
+// The longest wait handed to the standard library: a century is "never" in
+// practice, and the library computes now() + timeout, which overflows (and
+// then returns at once) for timeouts near Duration::max().
+Duration ClampWait(Duration d) {
+  constexpr Duration kForever = std::chrono::hours(24 * 365 * 100);
+  return std::min(d, kForever);
+}
 
 std::string TaskLabel(const RealTask* t) {
   return t == nullptr ? std::string("nobody")
@@ -109,6 +118,8 @@ class RealBackend : public Backend {
   void Sleep(Duration d) override;
   void Yield() override {
     Check();
+    // A cancellation point, as under sim.
+    if (stop_.stop_requested()) throw Cancelled{};
     std::this_thread::yield();
   }
   Duration Now() override {
@@ -188,6 +199,8 @@ void RealMutex::Lock() {
 
 bool RealMutex::TryLock() {
   b_->Check();
+  // try_lock by the owning thread is undefined for std::mutex.
+  if (owner_.load(std::memory_order_relaxed) == current_task) return false;
   if (!m_.try_lock()) return false;
   Acquired();
   return true;
@@ -239,7 +252,7 @@ bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
   if (timeout == nullptr) {
     woken = cv_.wait(lk, stop, notified);
   } else {
-    woken = cv_.wait_for(lk, stop, *timeout, notified);
+    woken = cv_.wait_for(lk, stop, ClampWait(*timeout), notified);
   }
   lk.unlock();
   mu.Lock();
@@ -316,7 +329,8 @@ void RealBackend::AfterFunc(Duration delay, std::function<void()> fn) {
     work_.emplace(boost::asio::make_work_guard(*io_));
     io_thread_ = std::thread([this] { io_->run(); });
   }
-  auto timer = std::make_shared<boost::asio::steady_timer>(*io_, delay);
+  auto timer =
+      std::make_shared<boost::asio::steady_timer>(*io_, ClampWait(delay));
   // A timer still pending when the world stops is dropped by StopTimers.
   timer->async_wait([this, timer, fn = std::move(fn)](
                         const boost::system::error_code& ec) mutable {
@@ -331,7 +345,7 @@ void RealBackend::Sleep(Duration d) {
   if (stop.stop_requested()) throw Cancelled{};
   if (d <= Duration::zero()) return;
   std::unique_lock<std::mutex> lk(sleep_mu_);
-  sleep_cv_.wait_for(lk, stop, d, [] { return false; });
+  sleep_cv_.wait_for(lk, stop, ClampWait(d), [] { return false; });
   if (stop.stop_requested()) throw Cancelled{};
 }
 

@@ -19,6 +19,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <sstream>
 #include <thread>
@@ -37,6 +38,15 @@ namespace {
 namespace ctx = boost::context;
 
 constexpr size_t kStackSize = 512 * 1024;
+
+// The virtual time `d` after `now`, or nullopt if that lies past the end of
+// representable time: Duration::max() and its neighbours mean "never", and
+// must not wrap around into the past and fire at once.
+std::optional<Duration> Deadline(Duration now, Duration d) {
+  d = std::max(d, Duration::zero());
+  if (d >= Duration::max() - now) return std::nullopt;
+  return now + d;
+}
 
 // Reuses guard-paged fiber stacks: one mmap per task would dominate the cost
 // of short tasks such as RPC handlers.
@@ -330,8 +340,9 @@ bool SimCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
   uint64_t token = me->token + 1;
   waiters_.emplace_back(me->id, token);
   if (timeout != nullptr) {
-    b_->AddWakeTimer(b_->now() + std::max(*timeout, Duration::zero()), me,
-                     token);
+    if (std::optional<Duration> when = Deadline(b_->now(), *timeout)) {
+      b_->AddWakeTimer(*when, me, token);
+    }
   }
   mu.Unlock();
   b_->Block("CondVar '" + name_ + "'", true);
@@ -580,16 +591,20 @@ void SimBackend::Go(std::string name, std::function<void()> fn) {
 
 void SimBackend::AfterFunc(Duration delay, std::function<void()> fn) {
   Enter();
-  timers_.push(Timer{now_ + std::max(delay, Duration::zero()),
-                     next_timer_seq_++, 0, 0, std::move(fn)});
+  std::optional<Duration> when = Deadline(now_, delay);
+  if (!when) return;  // never
+  timers_.push(Timer{*when, next_timer_seq_++, 0, 0, std::move(fn)});
 }
 
 void SimBackend::Sleep(Duration d) {
   SimTask* me = Enter();
   if (stopping_) throw Cancelled{};
   if (d <= Duration::zero()) return;
-  AddWakeTimer(now_ + d, me, me->token + 1);
-  Block("Sleep until " + FormatDuration(now_ + d), true);
+  std::optional<Duration> until = Deadline(now_, d);
+  if (until) AddWakeTimer(*until, me, me->token + 1);
+  Block(until ? "Sleep until " + FormatDuration(*until)
+              : std::string("Sleep forever"),
+        true);
   if (me->cancelled) throw Cancelled{};
 }
 

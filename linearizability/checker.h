@@ -12,8 +12,8 @@
 //                   MakeVisualization(KvModel{}, history, info, faults));
 //   }
 //
-// Partitions (see model.h) are searched one after another on the calling
-// thread, smallest first, sharing one time budget. A timeout of zero means no
+// Partitions (see model.h) are searched on the calling thread, taking turns
+// in short time slices (smallest first), sharing one time budget. A timeout of zero means no
 // limit. When time runs out the verdict is kUnknown unless some partition was
 // already found Illegal, so with a tight limit a bad history can be reported
 // kUnknown (never the other way round: kOk and kIllegal are always right).
@@ -23,7 +23,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -72,6 +74,19 @@ template <Model M>
 CheckResult Check(const M& model, const HistoryOf<M>& history,
                   std::chrono::nanoseconds timeout, bool verbose,
                   LinearizationInfo* info) {
+  using Clock = std::chrono::steady_clock;
+  using Op = Operation<typename M::Input, typename M::Output>;
+  // Partitions take turns in slices this long, like porcupine's goroutines
+  // sharing one core, so an easy failing partition is found even when
+  // another one would exhaust the budget.
+  constexpr auto kSlice = std::chrono::milliseconds(5);
+  // The budget is wall time on std::chrono::steady_clock, not the lab
+  // runtime's clock: it bounds a computation, and only the kUnknown verdict
+  // depends on it.
+  const auto start = Clock::now();
+  const Clock::time_point deadline =
+      timeout.count() > 0 ? start + timeout : Clock::time_point::max();
+
   for (size_t i = 0; i < history.size(); i++) {
     if (!history[i].pending && history[i].ret < history[i].call) {
       throw std::invalid_argument("operation " + std::to_string(i) +
@@ -81,27 +96,52 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
   std::vector<PartitionInfo> parts;
   if (!history.empty()) parts = Partition(model, history);
 
-  std::vector<size_t> order(parts.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  std::vector<std::unique_ptr<PartitionSearch<M>>> searches(parts.size());
+  for (size_t p = 0; p < parts.size(); p++) {
+    std::vector<const Op*> ops;
+    ops.reserve(parts[p].ops.size());
+    for (size_t i : parts[p].ops) ops.push_back(&history[i]);
+    searches[p] =
+        std::make_unique<PartitionSearch<M>>(model, std::move(ops), verbose);
+  }
+  // Smallest first: small partitions usually finish in their first slice.
+  std::vector<size_t> active(parts.size());
+  std::iota(active.begin(), active.end(), size_t{0});
+  std::stable_sort(active.begin(), active.end(), [&](size_t a, size_t b) {
     return parts[a].ops.size() < parts[b].ops.size();
   });
 
-  Budget budget(timeout);
   bool illegal = false;
-  bool unknown = false;
-  for (size_t p : order) {
-    if ((illegal && !verbose) || budget.Expired()) {
-      unknown = true;
-      continue;
+  bool stop = false;
+  while (!active.empty() && !stop) {
+    std::vector<size_t> still;
+    for (size_t k = 0; k < active.size(); k++) {
+      const size_t p = active[k];
+      const auto now = Clock::now();
+      if (stop || now >= deadline) {
+        stop = true;
+        still.push_back(p);
+        continue;
+      }
+      const auto until = deadline - now < kSlice ? deadline : now + kSlice;
+      const bool done = searches[p]->Run(until);
+      parts[p].seconds +=
+          std::chrono::duration<double>(Clock::now() - now).count();
+      if (!done) {
+        still.push_back(p);
+        continue;
+      }
+      searches[p]->Report(parts[p]);
+      if (parts[p].result == CheckResult::kIllegal) {
+        illegal = true;
+        if (!verbose) stop = true;
+      }
     }
-    std::vector<const Operation<typename M::Input, typename M::Output>*> ops;
-    ops.reserve(parts[p].ops.size());
-    for (size_t i : parts[p].ops) ops.push_back(&history[i]);
-    SearchPartition(model, ops, budget, verbose, parts[p]);
-    if (parts[p].result == CheckResult::kIllegal) illegal = true;
-    if (parts[p].result == CheckResult::kUnknown) unknown = true;
+    active = std::move(still);
   }
+  for (size_t p : active) searches[p]->Report(parts[p]);  // kUnknown
+
+  const bool unknown = !active.empty();
   CheckResult result = illegal   ? CheckResult::kIllegal
                        : unknown ? CheckResult::kUnknown
                                  : CheckResult::kOk;
@@ -139,7 +179,8 @@ size_t CountPartitions(const M& model, const HistoryOf<M>& history) {
                          : checker_internal::Partition(model, history).size();
 }
 
-// The same for a history given as call/return events (see operation.h).
+// CheckOperations for a history given as call/return events (see
+// operation.h).
 // The info's operation indices refer to EventsToOperations(events).
 template <Model M>
 CheckResult CheckEvents(const M& model, const EventsOf<M>& events,

@@ -36,6 +36,9 @@ struct PartitionInfo {
   // Model steps the search tried, and memo entries it made (cost measures).
   uint64_t steps = 0;
   uint64_t cache_entries = 0;
+  uint64_t distinct_states = 0;
+  // Wall time the search of this partition took.
+  double seconds = 0;
 };
 
 struct LinearizationInfo {

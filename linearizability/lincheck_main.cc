@@ -5,6 +5,7 @@
 //   lincheck [--format auto|text|porcupine|jepsen] [--timeout S]
 //            [--html OUT.html] [--title T] FILE...
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -34,16 +35,19 @@ constexpr const char* kUsage =
     "                (text and porcupine are key/value histories, jepsen a\n"
     "                compare-and-set register)\n"
     "  --timeout S   give up after S seconds per file (verdict unknown);\n"
-    "                0 means no limit; default 60\n"
+    "                0 means no limit; default 10\n"
     "  --html OUT    write the picture of the (single) FILE to OUT\n"
     "  --title T     the picture's title (default: the file name)\n"
+    "  --stats       print each partition's verdict and search cost (from a\n"
+    "                verbose check, which searches every partition)\n"
     "Exit status: 0 all linearizable, 1 some not, 2 unknown or error.\n";
 
 struct Options {
   std::optional<lin::HistoryFormat> format;  // none: detect
-  double timeout_s = 60;
+  double timeout_s = 10;
   std::string html;
   std::string title;
+  bool stats = false;
   std::vector<std::string> files;
 };
 
@@ -53,7 +57,8 @@ struct Row {
   size_t ops = 0;
   size_t partitions = 0;
   lin::CheckResult result = lin::CheckResult::kUnknown;
-  double seconds = 0;
+  double seconds = 0;      // wall time of the check
+  double cpu_seconds = 0;  // CPU time of the check
   std::string error;
 };
 
@@ -88,6 +93,8 @@ Options ParseArgs(int argc, char** argv) {
       }
     } else if (a == "--html") {
       o.html = value();
+    } else if (a == "--stats") {
+      o.stats = true;
     } else if (a == "--title") {
       o.title = value();
     } else if (a.size() > 1 && a[0] == '-') {
@@ -113,21 +120,35 @@ void Check(const M& model,
            const Options& o, Row& row) {
   auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(o.timeout_s));
-  lin::LinearizationInfo info;
+  // The verdict and its time come from a plain check, which stops at the
+  // first failing partition; the picture needs a verbose check, which keeps
+  // searching every partition while time lasts, so it runs separately.
   auto start = std::chrono::steady_clock::now();
-  if (o.html.empty()) {
-    row.result = lin::CheckOperations(model, ops, timeout);
-  } else {
-    row.result = lin::CheckOperationsVerbose(model, ops, timeout, &info);
-  }
+  std::clock_t cpu_start = std::clock();
+  row.result = lin::CheckOperations(model, ops, timeout);
+  row.cpu_seconds =
+      static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   row.seconds = std::chrono::duration<double>(
                     std::chrono::steady_clock::now() - start)
                     .count();
   row.ops = ops.size();
-  if (o.html.empty()) {
-    row.partitions = lin::CountPartitions(model, ops);
-    return;
+  row.partitions = lin::CountPartitions(model, ops);
+  if (o.html.empty() && !o.stats) return;
+
+  lin::LinearizationInfo info;
+  lin::CheckOperationsVerbose(model, ops, timeout, &info);
+  for (const lin::PartitionInfo& p : info.partitions) {
+    if (!o.stats) break;
+    std::fprintf(stderr,
+                 "  partition %-8s %5zu ops  %-7s  %9llu steps  %8llu memo  "
+                 "%8llu states  %8.3f s\n",
+                 p.key.empty() ? "(all)" : ("'" + p.key + "'").c_str(),
+                 p.ops.size(), lin::ToString(p.result),
+                 static_cast<unsigned long long>(p.steps),
+                 static_cast<unsigned long long>(p.cache_entries),
+                 static_cast<unsigned long long>(p.distinct_states), p.seconds);
   }
+  if (o.html.empty()) return;
   row.partitions = info.partitions.size();
   lin::VisualizationData data =
       lin::MakeVisualization(model, ops, info, faults, ticks_per_second);
@@ -190,20 +211,22 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   size_t width = 5;
   for (const std::string& f : o.files) width = std::max(width, f.size());
-  std::printf("%-*s  %-9s %6s %5s  %-19s %10s\n", static_cast<int>(width),
-              "file", "format", "ops", "parts", "verdict", "time");
-  double total = 0;
+  std::printf("%-*s  %-9s %6s %5s  %-19s %10s %10s\n",
+              static_cast<int>(width), "file", "format", "ops", "parts",
+              "verdict", "time", "cpu");
+  double total = 0, total_cpu = 0;
   int status = 0;
   for (const std::string& f : o.files) {
     Row r = CheckFile(f, o);
     if (!r.error.empty()) {
       std::fprintf(stderr, "lincheck: %s\n", r.error.c_str());
     }
-    std::printf("%-*s  %-9s %6zu %5zu  %-19s %8.3f s\n",
+    std::printf("%-*s  %-9s %6zu %5zu  %-19s %8.3f s %8.3f s\n",
                 static_cast<int>(width), r.file.c_str(), r.format.c_str(),
-                r.ops, r.partitions, Verdict(r), r.seconds);
+                r.ops, r.partitions, Verdict(r), r.seconds, r.cpu_seconds);
     std::fflush(stdout);
     total += r.seconds;
+    total_cpu += r.cpu_seconds;
     int s = !r.error.empty()                             ? 2
             : r.result == lin::CheckResult::kUnknown ? 2
             : r.result == lin::CheckResult::kIllegal ? 1
@@ -212,8 +235,9 @@ int main(int argc, char** argv) {
     rows.push_back(std::move(r));
   }
   if (rows.size() > 1) {
-    std::printf("%-*s  %-9s %6s %5s  %-19s %8.3f s\n", static_cast<int>(width),
-                "total", "", "", "", "", total);
+    std::printf("%-*s  %-9s %6s %5s  %-19s %8.3f s %8.3f s\n",
+                static_cast<int>(width), "total", "", "", "", "", total,
+                total_cpu);
   }
   return status;
 }

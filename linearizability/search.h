@@ -3,6 +3,10 @@
 // pending call in turn, backtracking when an operation's return is reached
 // before it was linearized, and memoising every (linearized set, state) pair
 // so no subtree is searched twice.
+//
+// The search is resumable (Run works in time slices), so the checker can
+// interleave partitions like porcupine's one-goroutine-per-partition: an
+// easy failing partition is found even when another one is very hard.
 #ifndef RAFTLAB_LINEARIZABILITY_SEARCH_H_
 #define RAFTLAB_LINEARIZABILITY_SEARCH_H_
 
@@ -23,187 +27,233 @@
 
 namespace linearizability {
 
-// A wall-clock budget shared by the partitions of one check. Uses
-// std::chrono::steady_clock directly: it is a computation budget, not part
-// of the simulated world, and only the kUnknown verdict depends on it.
-class Budget {
+template <Model M>
+class PartitionSearch {
  public:
-  // A timeout of zero or less means no limit.
-  explicit Budget(std::chrono::nanoseconds timeout) {
-    if (timeout.count() > 0) {
-      deadline_ = std::chrono::steady_clock::now() + timeout;
+  using Op = Operation<typename M::Input, typename M::Output>;
+  using Clock = std::chrono::steady_clock;
+
+  // ops are the partition's operations (local id = position); they and the
+  // model must outlive the search. With compute_partial, the search also
+  // records partial linearizations for the picture.
+  PartitionSearch(const M& model, std::vector<const Op*> ops,
+                  bool compute_partial)
+      : model_(model),
+        ops_(std::move(ops)),
+        n_(static_cast<uint32_t>(ops_.size())),
+        list_(Intervals(ops_)),
+        zobrist_(n_),
+        linearized_(n_),
+        cache_(linearized_.words()),
+        compute_partial_(compute_partial),
+        longest_(compute_partial ? n_ : 0),
+        longest_len_(compute_partial ? n_ : 0, 0) {
+    for (uint32_t i = 0; i < n_; i++) {
+      zobrist_[i] = Mix64(i * 0x2545f4914f6cdd1dull + 1);
     }
+    typename M::State init = model_.Init();
+    const uint64_t h = model_traits::HashState(model_, init);
+    state_ = pool_.Intern(std::move(init), h);
+    stack_.reserve(n_);
+    node_ = list_.First();
   }
-  bool Expired() {
-    if (expired_) return true;
-    if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) {
-      expired_ = true;
+
+  // Searches until a verdict or until `until` (checked every few hundred
+  // steps). True once there is a verdict.
+  bool Run(Clock::time_point until) {
+    uint32_t iterations = 0;
+    // A deadline in the past still gets a few hundred steps, so every
+    // partition makes progress.
+    while (!done_) {
+      if (list_.Empty()) {
+        Finish(true);
+        break;
+      }
+      if ((++iterations & 255) == 0 && Clock::now() >= until) break;
+      if (list_.IsCall(node_)) {
+        TryLinearize();
+      } else if (!Backtrack()) {
+        Finish(false);
+      }
     }
-    return expired_;
+    return done_;
   }
+
+  bool done() const { return done_; }
+
+  // Fills out's verdict (kUnknown if Run has not finished), costs and,
+  // with compute_partial, the partial linearizations found so far.
+  void Report(PartitionInfo& out) const;
 
  private:
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-  bool expired_ = false;
-};
-
-// Searches one partition (ops are its operations, local id = position) and
-// fills `out` (result, partials, largest, failing_op, costs). With
-// compute_partial false only the verdict and costs are filled.
-template <Model M>
-void SearchPartition(
-    const M& model,
-    const std::vector<const Operation<typename M::Input, typename M::Output>*>&
-        ops,
-    Budget& budget, bool compute_partial, PartitionInfo& out) {
-  using State = typename M::State;
   using Seq = std::vector<uint32_t>;
-  const uint32_t n = static_cast<uint32_t>(ops.size());
-
-  std::vector<EntryList::Interval> intervals(n);
-  for (uint32_t i = 0; i < n; i++) {
-    intervals[i] = {ops[i]->call, ops[i]->ret, ops[i]->pending};
-  }
-  EntryList list(intervals);
-
-  // Zobrist hashing: the bitset's hash is the XOR of its members' keys, so
-  // adding or removing an operation updates it in O(1).
-  std::vector<uint64_t> zobrist(n);
-  for (uint32_t i = 0; i < n; i++) zobrist[i] = Mix64(i * 0x2545f4914f6cdd1dull + 1);
 
   struct Frame {
-    uint32_t call;   // the call entry that was linearized
-    State previous;  // the state before it
-    uint64_t previous_hash;
+    uint32_t call;      // the call entry that was linearized
+    uint32_t previous;  // the state id before it
+    uint64_t previous_set_hash;
+    // min(longest_len_) over this frame and those below it: lets a
+    // backtrack skip the partial bookkeeping in O(1) when it is no news.
+    uint32_t prefix_min_longest;
   };
-  std::vector<Frame> stack;
-  stack.reserve(n);
-  Bitset linearized(n);
-  uint64_t set_hash = 0;
-  StateCache<State> cache(linearized.words());
-  State state = model.Init();
 
-  // Partial linearizations: for each operation the longest stack seen that
-  // contained it (shared between operations, built only when it is news).
-  std::vector<std::shared_ptr<const Seq>> longest(compute_partial ? n : 0);
-  std::vector<uint32_t> longest_len(compute_partial ? n : 0, 0);
-  // The longest prefix: the stack at the deepest backtrack; failing_op is the
-  // operation whose return entry was reached there.
-  int64_t deepest_backtrack = -1;
-  std::shared_ptr<const Seq> deepest_seq;
+  static std::vector<EntryList::Interval> Intervals(
+      const std::vector<const Op*>& ops) {
+    std::vector<EntryList::Interval> v;
+    v.reserve(ops.size());
+    for (const Op* op : ops) v.push_back({op->call, op->ret, op->pending});
+    return v;
+  }
 
-  uint64_t steps = 0;
-  uint32_t iterations = 0;
-  bool ok = false;
-  bool timed_out = false;
-  uint32_t node = list.First();
-  while (true) {
-    if (list.Empty()) {
-      ok = true;
-      break;
-    }
-    if ((++iterations & 1023) == 0 && budget.Expired()) {
-      timed_out = true;
-      break;
-    }
-    if (list.IsCall(node)) {
-      const uint32_t id = list.Op(node);
-      steps++;
-      std::optional<State> next =
-          model.Step(state, ops[id]->input, ops[id]->output);
-      if (next) {
-        const uint64_t h = set_hash ^ zobrist[id];
-        linearized.Set(id);
-        if (cache.Insert(linearized,
-                         h ^ Mix64(model_traits::HashState(model, *next)),
-                         *next)) {
-          stack.push_back({node, std::move(state), set_hash});
-          state = std::move(*next);
-          set_hash = h;
-          list.Lift(node);
-          node = list.First();
-          continue;
-        }
-        linearized.Clear(id);
+  // At a call entry: linearize it now if that is legal and new, else move on.
+  void TryLinearize() {
+    const uint32_t id = list_.Op(node_);
+    steps_++;
+    std::optional<typename M::State> next =
+        model_.Step(pool_.Get(state_), ops_[id]->input, ops_[id]->output);
+    if (next) {
+      const uint64_t h = model_traits::HashState(model_, *next);
+      const uint32_t next_id = pool_.Intern(std::move(*next), h);
+      const uint64_t set_hash = set_hash_ ^ zobrist_[id];
+      linearized_.Set(id);
+      if (cache_.Insert(linearized_, set_hash, next_id)) {
+        uint32_t below =
+            stack_.empty() ? UINT32_MAX : stack_.back().prefix_min_longest;
+        uint32_t mine = compute_partial_ ? longest_len_[id] : 0;
+        stack_.push_back({node_, state_, set_hash_, std::min(below, mine)});
+        state_ = next_id;
+        set_hash_ = set_hash;
+        list_.Lift(node_);
+        node_ = list_.First();
+        return;
       }
-      node = list.Next(node);
-      continue;
+      linearized_.Clear(id);
     }
-    // A return entry: its operation should have been linearized by now.
-    const bool deepest = static_cast<int64_t>(stack.size()) > deepest_backtrack;
+    node_ = list_.Next(node_);
+  }
+
+  // At a return entry: its operation should have been linearized by now, so
+  // undo the last linearization. False if there is none (not linearizable).
+  bool Backtrack() {
+    const uint32_t depth = static_cast<uint32_t>(stack_.size());
+    const bool deepest = static_cast<int64_t>(depth) > deepest_backtrack_;
     if (deepest) {
-      deepest_backtrack = static_cast<int64_t>(stack.size());
-      out.failing_op = static_cast<int>(list.Op(node));
+      deepest_backtrack_ = depth;
+      failing_op_ = static_cast<int>(list_.Op(node_));
     }
-    if (compute_partial && !stack.empty()) {
-      const uint32_t depth = static_cast<uint32_t>(stack.size());
-      std::shared_ptr<const Seq> seq;
-      for (const Frame& f : stack) {
-        const uint32_t id = list.Op(f.call);
-        if (longest_len[id] < depth) {
-          if (!seq) {
-            auto s = std::make_shared<Seq>();
-            s->reserve(depth);
-            for (const Frame& g : stack) s->push_back(list.Op(g.call));
-            seq = std::move(s);
-          }
-          longest[id] = seq;
-          longest_len[id] = depth;
-        }
-      }
-      // A new deepest stack is news to all its operations, so seq is set.
-      if (deepest) deepest_seq = seq;
+    if (compute_partial_ && depth > 0 &&
+        stack_.back().prefix_min_longest < depth) {
+      RecordPartial(deepest);
     }
-    if (stack.empty()) break;  // nothing left to undo: not linearizable
-    Frame& top = stack.back();
-    node = top.call;
-    state = std::move(top.previous);
-    set_hash = top.previous_hash;
-    stack.pop_back();
-    linearized.Clear(list.Op(node));
-    list.Unlift(node);
-    node = list.Next(node);
+    if (depth == 0) return false;
+    const Frame top = stack_.back();
+    stack_.pop_back();
+    node_ = top.call;
+    state_ = top.previous;
+    set_hash_ = top.previous_set_hash;
+    linearized_.Clear(list_.Op(node_));
+    list_.Unlift(node_);
+    node_ = list_.Next(node_);
+    return true;
   }
 
-  out.searched = true;
-  out.steps = steps;
-  out.cache_entries = cache.size();
-  out.result = ok ? CheckResult::kOk
-                  : (timed_out ? CheckResult::kUnknown : CheckResult::kIllegal);
-  if (out.result != CheckResult::kIllegal) out.failing_op = -1;
-  if (!compute_partial) return;
-
-  if (ok) {
+  // The current stack is longer than the longest recorded one for some of
+  // its operations: record it for them.
+  void RecordPartial(bool deepest) {
+    const uint32_t depth = static_cast<uint32_t>(stack_.size());
     auto seq = std::make_shared<Seq>();
-    for (const Frame& f : stack) seq->push_back(list.Op(f.call));
-    for (uint32_t i = 0; i < n; i++) longest[i] = seq;
-    deepest_seq = seq;
+    seq->reserve(depth);
+    for (const Frame& f : stack_) seq->push_back(list_.Op(f.call));
+    uint32_t prefix_min = UINT32_MAX;
+    for (Frame& f : stack_) {
+      const uint32_t id = list_.Op(f.call);
+      if (longest_len_[id] < depth) {
+        longest_[id] = seq;
+        longest_len_[id] = depth;
+      }
+      prefix_min = std::min(prefix_min, longest_len_[id]);
+      f.prefix_min_longest = prefix_min;
+    }
+    if (deepest) deepest_seq_ = seq;
   }
+
+  void Finish(bool ok) {
+    done_ = true;
+    ok_ = ok;
+    if (ok && compute_partial_) {
+      auto seq = std::make_shared<Seq>();
+      for (const Frame& f : stack_) seq->push_back(list_.Op(f.call));
+      for (uint32_t i = 0; i < n_; i++) longest_[i] = seq;
+      deepest_seq_ = seq;
+    }
+  }
+
+  const M& model_;
+  std::vector<const Op*> ops_;
+  uint32_t n_;
+  EntryList list_;
+  // Zobrist hashing: a set's hash is the XOR of its members' keys, so adding
+  // or removing an operation updates it in O(1).
+  std::vector<uint64_t> zobrist_;
+  Bitset linearized_;
+  uint64_t set_hash_ = 0;
+  StatePool<typename M::State> pool_;
+  StateCache cache_;
+  uint32_t state_ = 0;  // current state id
+  std::vector<Frame> stack_;
+  uint32_t node_ = 0;  // the entry the walk is at
+
+  bool done_ = false;
+  bool ok_ = false;
+  uint64_t steps_ = 0;
+  // The stack at the deepest backtrack is the longest linearizable prefix;
+  // failing_op_ is the operation whose return entry was reached there.
+  int64_t deepest_backtrack_ = -1;
+  int failing_op_ = -1;
+
+  // Partial linearizations: per operation, the longest stack seen at a
+  // backtrack that contained it (shared between operations).
+  bool compute_partial_;
+  std::vector<std::shared_ptr<const Seq>> longest_;
+  std::vector<uint32_t> longest_len_;
+  std::shared_ptr<const Seq> deepest_seq_;
+};
+
+template <Model M>
+void PartitionSearch<M>::Report(PartitionInfo& out) const {
+  out.searched = true;
+  out.steps = steps_;
+  out.cache_entries = cache_.size();
+  out.distinct_states = pool_.size();
+  out.result = !done_ ? CheckResult::kUnknown
+               : ok_  ? CheckResult::kOk
+                      : CheckResult::kIllegal;
+  out.failing_op = out.result == CheckResult::kIllegal ? failing_op_ : -1;
+  out.partials.clear();
+  out.largest.clear();
+  if (!compute_partial_) return;
   // Number the distinct sequences: the longest prefix first, then by length
   // (ties: first seen).
   std::vector<const Seq*> distinct;
   std::unordered_map<const Seq*, int> index;
-  for (uint32_t i = 0; i < n; i++) {
-    if (longest[i] && index.emplace(longest[i].get(), 0).second) {
-      distinct.push_back(longest[i].get());
+  for (uint32_t i = 0; i < n_; i++) {
+    if (longest_[i] && index.emplace(longest_[i].get(), 0).second) {
+      distinct.push_back(longest_[i].get());
     }
   }
-  std::stable_sort(
-      distinct.begin(), distinct.end(),
-      [&](const Seq* a, const Seq* b) {
-        if (a == deepest_seq.get() || b == deepest_seq.get()) {
-          return a == deepest_seq.get() && b != a;
-        }
-        return a->size() > b->size();
-      });
-  out.partials.clear();
+  const Seq* first = deepest_seq_.get();
+  std::stable_sort(distinct.begin(), distinct.end(),
+                   [first](const Seq* a, const Seq* b) {
+                     if (a == first || b == first) return a == first && b != a;
+                     return a->size() > b->size();
+                   });
   for (size_t k = 0; k < distinct.size(); k++) {
     index[distinct[k]] = static_cast<int>(k);
     out.partials.push_back(*distinct[k]);
   }
-  out.largest.assign(n, -1);
-  for (uint32_t i = 0; i < n; i++) {
-    if (longest[i]) out.largest[i] = index[longest[i].get()];
+  out.largest.assign(n_, -1);
+  for (uint32_t i = 0; i < n_; i++) {
+    if (longest_[i]) out.largest[i] = index[longest_[i].get()];
   }
 }
 

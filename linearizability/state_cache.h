@@ -2,9 +2,9 @@
 // already explored. Reaching a pair again means the subtree below it was
 // already searched (and failed), so the search skips it.
 //
-// An open-addressing hash table over flat arrays: the bitsets of all entries
-// sit in one vector, the states in another, so a lookup touches no per-entry
-// heap allocation other than the state's own.
+// Open-addressing hash tables over flat arrays: states are interned once
+// (StatePool), and the memo's entries are a bitset plus a state id, with all
+// bitsets in one vector, so the memo makes no per-entry allocation.
 #ifndef RAFTLAB_LINEARIZABILITY_STATE_CACHE_H_
 #define RAFTLAB_LINEARIZABILITY_STATE_CACHE_H_
 
@@ -37,36 +37,83 @@ inline uint64_t Mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Every distinct model state the search has produced, each stored once and
+// named by a dense id, so the memo and the search stack hold 4-byte ids
+// instead of copies of (possibly long) states.
 template <class State>
-class StateCache {
+class StatePool {
  public:
-  explicit StateCache(size_t words) : words_(words), table_(1024, 0) {}
+  StatePool() : table_(1024, 0) {}
 
-  // Adds (bits, state) with the caller's hash of the pair (equal pairs must
-  // hash equal) unless it is already present. True if it was added.
-  bool Insert(const Bitset& bits, uint64_t hash, const State& state) {
+  // The id of `state` (whose hash is `hash`), adding it if it is new.
+  uint32_t Intern(State&& state, uint64_t hash) {
     size_t mask = table_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       uint32_t slot = table_[i];
       if (slot == 0) {
-        table_[i] = static_cast<uint32_t>(hashes_.size() + 1);
+        uint32_t id = static_cast<uint32_t>(states_.size());
+        table_[i] = id + 1;
+        states_.push_back(std::move(state));
         hashes_.push_back(hash);
-        bits_.insert(bits_.end(), bits.data(), bits.data() + words_);
+        if (2 * states_.size() > table_.size()) Grow();
+        return id;
+      }
+      if (hashes_[slot - 1] == hash && states_[slot - 1] == state) {
+        return slot - 1;
+      }
+    }
+  }
+
+  const State& Get(uint32_t id) const { return states_[id]; }
+  size_t size() const { return states_.size(); }
+
+ private:
+  void Grow() {
+    std::vector<uint32_t> table(table_.size() * 2, 0);
+    size_t mask = table.size() - 1;
+    for (size_t e = 0; e < states_.size(); e++) {
+      size_t i = hashes_[e] & mask;
+      while (table[i] != 0) i = (i + 1) & mask;
+      table[i] = static_cast<uint32_t>(e + 1);
+    }
+    table_.swap(table);
+  }
+
+  std::vector<uint32_t> table_;  // id + 1, or 0 for an empty slot
+  std::vector<State> states_;
+  std::vector<uint64_t> hashes_;
+};
+
+// The memo: a set of (linearized set, state id) pairs.
+class StateCache {
+ public:
+  explicit StateCache(size_t words) : words_(words), table_(1024, 0) {}
+
+  // Adds (bits, state) unless it is already present; true if it was added.
+  // `set_hash` must be a hash of bits alone (equal sets, equal hashes).
+  bool Insert(const Bitset& bits, uint64_t set_hash, uint32_t state) {
+    const uint64_t hash = set_hash ^ Mix64(state);
+    size_t mask = table_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      uint32_t slot = table_[i];
+      if (slot == 0) {
+        table_[i] = static_cast<uint32_t>(states_.size() + 1);
+        hashes_.push_back(hash);
         states_.push_back(state);
-        if (2 * hashes_.size() > table_.size()) Grow();
+        bits_.insert(bits_.end(), bits.data(), bits.data() + words_);
+        if (2 * states_.size() > table_.size()) Grow();
         return true;
       }
       size_t e = slot - 1;
-      if (hashes_[e] == hash &&
+      if (hashes_[e] == hash && states_[e] == state &&
           std::memcmp(&bits_[e * words_], bits.data(),
-                      words_ * sizeof(uint64_t)) == 0 &&
-          states_[e] == state) {
+                      words_ * sizeof(uint64_t)) == 0) {
         return false;
       }
     }
   }
 
-  size_t size() const { return hashes_.size(); }
+  size_t size() const { return states_.size(); }
 
  private:
   void Grow() {
@@ -83,8 +130,8 @@ class StateCache {
   size_t words_;
   std::vector<uint32_t> table_;  // entry index + 1, or 0 for an empty slot
   std::vector<uint64_t> hashes_;
+  std::vector<uint32_t> states_;
   std::vector<uint64_t> bits_;  // entry e's bitset at [e * words_, ...)
-  std::vector<State> states_;
 };
 
 }  // namespace linearizability

@@ -90,7 +90,8 @@ std::vector<LogEntry> RaftLog::Slice(int from, int to) const {
   if (from > to) return {};
   size_t begin = Pos(from, base_index_ + 1);
   size_t end = Pos(to, base_index_ + 1) + 1;
-  return std::vector<LogEntry>(entries_.begin() + begin, entries_.begin() + end);
+  return std::vector<LogEntry>(entries_.begin() + begin,
+                               entries_.begin() + end);
   // SOLUTION END
   //@ (void)from;
   //@ (void)to;
@@ -164,10 +165,11 @@ void RaftLog::Validate() const {
                              std::to_string(base_index_));
   }
   for (size_t i = 0; i < entries_.size(); i++) {
-    if (entries_[i].term < 0 || (i > 0 && entries_[i].term < entries_[i - 1].term)) {
-      throw std::runtime_error("bad term " + std::to_string(entries_[i].term) +
-                               " at index " +
-                               std::to_string(base_index_ + static_cast<int>(i)));
+    if (entries_[i].term < 0 ||
+        (i > 0 && entries_[i].term < entries_[i - 1].term)) {
+      throw std::runtime_error(
+          "bad term " + std::to_string(entries_[i].term) + " at index " +
+          std::to_string(base_index_ + static_cast<int>(i)));
     }
   }
   // SOLUTION END

@@ -32,7 +32,7 @@ struct LogEntry {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & command;
+    ar& term& command;
   }
 };
 
@@ -89,7 +89,7 @@ class RaftLog {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & base_index_ & entries_;
+    ar& base_index_& entries_;
   }
 
   // Checks the invariants of a freshly decoded log: a dummy entry exists,

@@ -63,10 +63,11 @@ std::shared_ptr<Raft> Raft::Make(
     rf->next_index_.assign(rf->peers_.size(), rf->log_.last_index() + 1);
     rf->match_index_.assign(rf->peers_.size(), 0);
     rf->ResetElectionTimerLocked();
-    LAB_TRACE("persist", me,
-              "restart: term %d, voted for %d, log (%d, %d], snapshot %zu bytes",
-              rf->current_term_, rf->voted_for_, rf->log_.snapshot_index(),
-              rf->log_.last_index(), rf->snapshot_.size());
+    LAB_TRACE(
+        "persist", me,
+        "restart: term %d, voted for %d, log (%d, %d], snapshot %zu bytes",
+        rf->current_term_, rf->voted_for_, rf->log_.snapshot_index(),
+        rf->log_.last_index(), rf->snapshot_.size());
     // SOLUTION END
   }
   // SOLUTION BEGIN
@@ -98,8 +99,8 @@ Raft::StartResult Raft::Start(const labrpc::Bytes& command) {
   int index = log_.Append(LogEntry{current_term_, command});
   match_index_[me_] = index;
   Persist();
-  LAB_TRACE("log", me_, "start: append index %d in term %d (%zu bytes)",
-            index, current_term_, command.size());
+  LAB_TRACE("log", me_, "start: append index %d in term %d (%zu bytes)", index,
+            current_term_, command.size());
   AdvanceCommitLocked();  // a one-peer cluster commits at once
   ScheduleReplicationLocked();
   return {index, current_term_, true};
@@ -121,8 +122,9 @@ void Raft::Snapshot(int index, const labrpc::Bytes& snapshot) {
   log_.Compact(index);
   snapshot_ = snapshot;
   Persist();
-  LAB_TRACE("snapshot", me_, "service snapshot through %d (%zu bytes); log (%d, %d]",
-            index, snapshot.size(), log_.snapshot_index(), log_.last_index());
+  LAB_TRACE("snapshot", me_,
+            "service snapshot through %d (%zu bytes); log (%d, %d]", index,
+            snapshot.size(), log_.snapshot_index(), log_.last_index());
   // SOLUTION END
   //@ // Your code here (2D).
   //@ (void)index;
@@ -145,9 +147,16 @@ bool Raft::Killed() const { return dead_.load(); }
 RaftStatus Raft::Status() {
   // SOLUTION BEGIN
   labrpc::MutexLock l(mu_);
-  return RaftStatus{me_,           current_term_,       role_ == Role::kLeader,
-                    commit_index_, last_applied_,       log_.last_index(),
-                    log_.snapshot_index(),              Killed()};
+  RaftStatus st;
+  st.me = me_;
+  st.current_term = current_term_;
+  st.is_leader = role_ == Role::kLeader;
+  st.commit_index = commit_index_;
+  st.last_applied = last_applied_;
+  st.last_log_index = log_.last_index();
+  st.snapshot_index = log_.snapshot_index();
+  st.killed = Killed();
+  return st;
   // SOLUTION END
   //@ // Fill this in from your state: the tester checks invariants on it.
   //@ auto [term, is_leader] = GetState();
@@ -160,18 +169,18 @@ std::shared_ptr<labrpc::Service> Raft::service() {
   // dropped its pointer (a crash) does not outlive the object.
   std::shared_ptr<Raft> self = shared_from_this();
   svc->Register<RequestVoteArgs, RequestVoteReply>(
-      "RequestVote", [self](const RequestVoteArgs& args,
-                            RequestVoteReply* reply) {
+      "RequestVote",
+      [self](const RequestVoteArgs& args, RequestVoteReply* reply) {
         self->RequestVote(args, reply);
       });
   svc->Register<AppendEntriesArgs, AppendEntriesReply>(
-      "AppendEntries", [self](const AppendEntriesArgs& args,
-                              AppendEntriesReply* reply) {
+      "AppendEntries",
+      [self](const AppendEntriesArgs& args, AppendEntriesReply* reply) {
         self->AppendEntries(args, reply);
       });
   svc->Register<InstallSnapshotArgs, InstallSnapshotReply>(
-      "InstallSnapshot", [self](const InstallSnapshotArgs& args,
-                                InstallSnapshotReply* reply) {
+      "InstallSnapshot",
+      [self](const InstallSnapshotArgs& args, InstallSnapshotReply* reply) {
         self->InstallSnapshot(args, reply);
       });
   return svc;
@@ -217,10 +226,9 @@ void Raft::ReadPersist(const labrpc::Bytes& data) {
                                " is newer than current term");
     }
   } catch (const std::exception& e) {
-    throw std::runtime_error("raft S" + std::to_string(me_) +
-                             ": corrupt persisted state (" +
-                             std::to_string(data.size()) +
-                             " bytes): " + e.what());
+    throw std::runtime_error(
+        "raft S" + std::to_string(me_) + ": corrupt persisted state (" +
+        std::to_string(data.size()) + " bytes): " + e.what());
   }
   current_term_ = term;
   voted_for_ = voted_for;
@@ -235,7 +243,11 @@ void Raft::ReadPersist(const labrpc::Bytes& data) {
 
 // SOLUTION BEGIN
 labrpc::Bytes Raft::EncodeStateLocked() const {
-  return labrpc::Encoder().Put(current_term_).Put(voted_for_).Put(log_).Finish();
+  return labrpc::Encoder()
+      .Put(current_term_)
+      .Put(voted_for_)
+      .Put(log_)
+      .Finish();
 }
 // SOLUTION END
 
@@ -383,10 +395,9 @@ void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
   // 2: "If votedFor is null or candidateId, and candidate's log is at least
   // as up-to-date as receiver's log, grant vote" (up-to-date: section 5.4.1,
   // compare last terms, then lengths).
-  bool up_to_date =
-      args.last_log_term > log_.last_term() ||
-      (args.last_log_term == log_.last_term() &&
-       args.last_log_index >= log_.last_index());
+  bool up_to_date = args.last_log_term > log_.last_term() ||
+                    (args.last_log_term == log_.last_term() &&
+                     args.last_log_index >= log_.last_index());
   if ((voted_for_ == -1 || voted_for_ == args.candidate_id) && up_to_date) {
     if (voted_for_ != args.candidate_id) {
       voted_for_ = args.candidate_id;
@@ -418,7 +429,8 @@ void Raft::ScheduleReplicationLocked() {
   labrpc::Go(TaskName(me_, "replicate"), [self] {
     labrpc::MutexLock l(self->mu_);
     self->replication_scheduled_ = false;
-    if (!self->Killed() && self->role_ == Role::kLeader) self->BroadcastLocked();
+    if (!self->Killed() && self->role_ == Role::kLeader)
+      self->BroadcastLocked();
   });
 }
 
@@ -596,8 +608,8 @@ void Raft::AppendEntries(const AppendEntriesArgs& args,
     if (index <= log_.last_index()) {
       if (log_.term_at(index) == args.entries[i].term) continue;
       if (index <= commit_index_) {
-        throw std::logic_error("raft S" + std::to_string(me_) +
-                               ": leader S" + std::to_string(args.leader_id) +
+        throw std::logic_error("raft S" + std::to_string(me_) + ": leader S" +
+                               std::to_string(args.leader_id) +
                                " conflicts with committed index " +
                                std::to_string(index));
       }

@@ -21,7 +21,7 @@ struct RequestVoteArgs {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & candidate_id & last_log_index & last_log_term;
+    ar& term& candidate_id& last_log_index& last_log_term;
   }
 };
 
@@ -31,7 +31,7 @@ struct RequestVoteReply {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & vote_granted;
+    ar& term& vote_granted;
   }
 };
 
@@ -47,8 +47,7 @@ struct AppendEntriesArgs {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & leader_id & prev_log_index & prev_log_term & entries &
-        leader_commit;
+    ar& term& leader_id& prev_log_index& prev_log_term& entries& leader_commit;
   }
 };
 
@@ -64,7 +63,7 @@ struct AppendEntriesReply {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & success & xterm & xindex & xlen;
+    ar& term& success& xterm& xindex& xlen;
   }
 };
 
@@ -81,7 +80,7 @@ struct InstallSnapshotArgs {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & leader_id & last_included_index & last_included_term & data;
+    ar& term& leader_id& last_included_index& last_included_term& data;
   }
 };
 
@@ -90,7 +89,7 @@ struct InstallSnapshotReply {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term;
+    ar& term;
   }
 };
 

@@ -48,10 +48,12 @@ TEST(Runtime, ChannelUnbufferedRendezvous) {
     Duration t0 = labrpc::Now();
     labrpc::Go("sender", [&] {
       ch.Send(42);
-      MutexLock l(mu);
-      send_returned = true;
-      send_returned_at = labrpc::Now();
-      wg.Done();
+      {
+        MutexLock l(mu);
+        send_returned = true;
+        send_returned_at = labrpc::Now();
+      }
+      wg.Done();  // last: the root may end the world once all are done
     });
     labrpc::Sleep(Ms(100));
     {
@@ -201,8 +203,10 @@ TEST(Runtime, ChannelCloseWakesBlockedReceiversAndSenders) {
     for (int i = 0; i < 3; i++) {
       labrpc::Go("receiver", [&] {
         std::optional<int> v = empty.Receive();
-        MutexLock l(mu);
-        if (!v) nullopts++;
+        {
+          MutexLock l(mu);
+          if (!v) nullopts++;
+        }
         wg.Done();
       });
     }
@@ -303,8 +307,10 @@ TEST(Runtime, ChannelTryReceive) {
     wg.Add(1);
     labrpc::Go("sender", [&] {
       unbuffered.Send(9);
-      MutexLock l(mu);
-      released = true;
+      {
+        MutexLock l(mu);
+        released = true;
+      }
       wg.Done();
     });
     labrpc::Sleep(Ms(20));
@@ -363,10 +369,12 @@ TEST(Runtime, ChannelManyProducersAndConsumers) {
             my_count++;
             if (labrpc::RandInt(8) == 0) labrpc::Sleep(Ms(labrpc::RandInt(3)));
           }
-          MutexLock l(mu);
-          sum += my_sum;
-          count += my_count;
-          per_consumer[static_cast<size_t>(c)] = my_count;
+          {
+            MutexLock l(mu);
+            sum += my_sum;
+            count += my_count;
+            per_consumer[static_cast<size_t>(c)] = my_count;
+          }
           consumers.Done();
         });
       }

@@ -7,6 +7,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -14,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +39,7 @@ struct T1 {
   std::string t1string1;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & t1int0 & t1int1 & t1string0 & t1string1;
+    ar& t1int0& t1int1& t1string0& t1string1;
   }
   bool operator==(const T1&) const = default;
 };
@@ -46,7 +50,7 @@ struct T2 {
   std::optional<T1> t2opt;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & t2slice & t2map & t2opt;
+    ar& t2slice& t2map& t2opt;
   }
   bool operator==(const T2&) const = default;
 };
@@ -57,7 +61,7 @@ struct Entry {
   Bytes command;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & command;
+    ar& term& command;
   }
   bool operator==(const Entry&) const = default;
 };
@@ -72,8 +76,8 @@ struct AppendArgs {
   std::pair<int, std::string> tag;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & term & leader_id & prev_log_index & leader_commit_known & entries &
-        groups & tag;
+    ar& term& leader_id& prev_log_index& leader_commit_known& entries& groups&
+        tag;
   }
   bool operator==(const AppendArgs&) const = default;
 };
@@ -96,7 +100,7 @@ struct Partial {
   int not_sent = 0;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & sent;
+    ar& sent;
   }
 };
 
@@ -171,8 +175,10 @@ TEST(Labrpc, CodecRoundTripNestedStruct) {
 // writes its class preamble once), read back with one Decoder.
 TEST(Labrpc, CodecRoundTripEncoderDecoder) {
   Encoder e;
-  e.Put(5).Put(std::string("voted")).Put(SampleArgs()).Put(
-      std::vector<Entry>{{3, "c"}});
+  e.Put(5)
+      .Put(std::string("voted"))
+      .Put(SampleArgs())
+      .Put(std::vector<Entry>{{3, "c"}});
   e.Put(Entry{4, "d"});
   Bytes b = e.Finish();
 
@@ -284,6 +290,32 @@ TEST(Labrpc, CodecCompactness) {
   EXPECT_LE(Encode(log).size(), 10 * (20 + 12) + 40u);
 }
 
+// The codec writes exactly what Boost's own binary_oarchive writes without
+// a header, and Boost's binary_iarchive reads it back.
+TEST(Labrpc, CodecIsBoostBinaryFormat) {
+  const unsigned flags = boost::archive::no_header;
+  AppendArgs a = SampleArgs();
+  std::ostringstream os;
+  {
+    boost::archive::binary_oarchive oa(os, flags);
+    oa << a;
+    const int n = 5;
+    oa << n;
+  }
+  Encoder e;
+  e.Put(a).Put(5);
+  Bytes ours = e.Finish();
+  EXPECT_EQ(ours, os.str());
+
+  std::istringstream is(ours);
+  boost::archive::binary_iarchive ia(is, flags);
+  AppendArgs back;
+  int n = 0;
+  ia >> back >> n;
+  EXPECT_EQ(back, a);
+  EXPECT_EQ(n, 5);
+}
+
 // --- Bad input: every case must throw DecodeError. ---
 
 TEST(Labrpc, CodecTruncatedAtEveryLength) {
@@ -291,8 +323,7 @@ TEST(Labrpc, CodecTruncatedAtEveryLength) {
   ASSERT_GT(full.size(), 50u);
   for (size_t n = 0; n < full.size(); n++) {
     AppendArgs out;
-    EXPECT_THROW(Decode(std::string_view(full).substr(0, n), &out),
-                 DecodeError)
+    EXPECT_THROW(Decode(std::string_view(full).substr(0, n), &out), DecodeError)
         << "prefix of length " << n << " of " << full.size();
   }
   AppendArgs out;
@@ -368,6 +399,18 @@ TEST(Labrpc, CodecInvalidBool) {
   ASSERT_EQ(b.size(), 1u);
   b[0] = 2;
   EXPECT_THROW(Decode<bool>(b), DecodeError);
+  Bytes v = Encode(std::vector<bool>{true, false});
+  v.back() = 7;
+  EXPECT_THROW(Decode<std::vector<bool>>(v), DecodeError);
+  Bytes a = Encode(std::array<bool, 3>{true, false, true});
+  EXPECT_EQ((Decode<std::array<bool, 3>>(a)),
+            (std::array<bool, 3>{true, false, true}));
+  a.back() = 9;
+  EXPECT_THROW((Decode<std::array<bool, 3>>(a)), DecodeError);
+  // An optional's presence flag is a bool too.
+  Bytes o = Encode(std::optional<int>(1));
+  o[o.size() - 5] = 3;
+  EXPECT_THROW(Decode<std::optional<int>>(o), DecodeError);
 }
 
 TEST(Labrpc, CodecRandomBytes) {

@@ -44,51 +44,52 @@ TEST(KV3B, SnapshotRPC) {
   const int maxraftstate = 1000;
   RunKvTest(nservers, /*unreliable=*/false, maxraftstate,
             [&](const KvConfigPtr& cfg) {
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+              ClerkPtr ck = cfg->MakeClient(cfg->All());
 
-    cfg->Begin("Test: InstallSnapshot RPC (3B)");
+              cfg->Begin("Test: InstallSnapshot RPC (3B)");
 
-    Put(cfg, ck, "a", "A", nullptr, -1);
-    Check(cfg, ck, "a", "A");
+              Put(cfg, ck, "a", "A", nullptr, -1);
+              Check(cfg, ck, "a", "A");
 
-    // A bunch of puts into the majority partition.
-    cfg->Partition({0, 1}, {2});
-    {
-      ClerkPtr ck1 = cfg->MakeClient({0, 1});
-      for (int i = 0; i < 50; i++) {
-        Put(cfg, ck1, std::to_string(i), std::to_string(i), nullptr, -1);
-      }
-      labrpc::Sleep(kKvElectionTimeout);
-      Put(cfg, ck1, "b", "B", nullptr, -1);
-    }
+              // A bunch of puts into the majority partition.
+              cfg->Partition({0, 1}, {2});
+              {
+                ClerkPtr ck1 = cfg->MakeClient({0, 1});
+                for (int i = 0; i < 50; i++) {
+                  Put(cfg, ck1, std::to_string(i), std::to_string(i), nullptr,
+                      -1);
+                }
+                labrpc::Sleep(kKvElectionTimeout);
+                Put(cfg, ck1, "b", "B", nullptr, -1);
+              }
 
-    // Check that the majority partition has thrown away most of its log
-    // entries.
-    CheckLogTrimmed(cfg, maxraftstate);
+              // Check that the majority partition has thrown away most of its
+              // log entries.
+              CheckLogTrimmed(cfg, maxraftstate);
 
-    // Now make a group that requires participation of the lagging server,
-    // so that it has to catch up.
-    cfg->Partition({0, 2}, {1});
-    {
-      ClerkPtr ck1 = cfg->MakeClient({0, 2});
-      Put(cfg, ck1, "c", "C", nullptr, -1);
-      Put(cfg, ck1, "d", "D", nullptr, -1);
-      Check(cfg, ck1, "a", "A");
-      Check(cfg, ck1, "b", "B");
-      Check(cfg, ck1, "1", "1");
-      Check(cfg, ck1, "49", "49");
-    }
+              // Now make a group that requires participation of the lagging
+              // server, so that it has to catch up.
+              cfg->Partition({0, 2}, {1});
+              {
+                ClerkPtr ck1 = cfg->MakeClient({0, 2});
+                Put(cfg, ck1, "c", "C", nullptr, -1);
+                Put(cfg, ck1, "d", "D", nullptr, -1);
+                Check(cfg, ck1, "a", "A");
+                Check(cfg, ck1, "b", "B");
+                Check(cfg, ck1, "1", "1");
+                Check(cfg, ck1, "49", "49");
+              }
 
-    // Now everybody.
-    cfg->Partition({0, 1, 2}, {});
+              // Now everybody.
+              cfg->Partition({0, 1, 2}, {});
 
-    Put(cfg, ck, "e", "E", nullptr, -1);
-    Check(cfg, ck, "c", "C");
-    Check(cfg, ck, "e", "E");
-    Check(cfg, ck, "1", "1");
+              Put(cfg, ck, "e", "E", nullptr, -1);
+              Check(cfg, ck, "c", "C");
+              Check(cfg, ck, "e", "E");
+              Check(cfg, ck, "1", "1");
 
-    cfg->End();
-  });
+              cfg->End();
+            });
 }
 
 // Are the snapshots not too huge? 500 bytes is a generous bound for the
@@ -99,29 +100,30 @@ TEST(KV3B, SnapshotSize) {
   const size_t maxsnapshotstate = 500;
   RunKvTest(nservers, /*unreliable=*/false, maxraftstate,
             [&](const KvConfigPtr& cfg) {
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+              ClerkPtr ck = cfg->MakeClient(cfg->All());
 
-    cfg->Begin("Test: snapshot size is reasonable (3B)");
+              cfg->Begin("Test: snapshot size is reasonable (3B)");
 
-    for (int i = 0; i < 200; i++) {
-      Put(cfg, ck, "x", "0", nullptr, -1);
-      Check(cfg, ck, "x", "0");
-      Put(cfg, ck, "x", "1", nullptr, -1);
-      Check(cfg, ck, "x", "1");
-    }
+              for (int i = 0; i < 200; i++) {
+                Put(cfg, ck, "x", "0", nullptr, -1);
+                Check(cfg, ck, "x", "0");
+                Put(cfg, ck, "x", "1", nullptr, -1);
+                Check(cfg, ck, "x", "1");
+              }
 
-    // Check that the servers have thrown away most of their log entries.
-    CheckLogTrimmed(cfg, maxraftstate);
+              // Check that the servers have thrown away most of their log
+              // entries.
+              CheckLogTrimmed(cfg, maxraftstate);
 
-    // Check that the snapshots are not unreasonably large.
-    const size_t ssz = cfg->SnapshotSize();
-    if (ssz > maxsnapshotstate) {
-      Fatal(labrpc::Sprintf("snapshot too large (%zu > %zu)", ssz,
-                            maxsnapshotstate));
-    }
+              // Check that the snapshots are not unreasonably large.
+              const size_t ssz = cfg->SnapshotSize();
+              if (ssz > maxsnapshotstate) {
+                Fatal(labrpc::Sprintf("snapshot too large (%zu > %zu)", ssz,
+                                      maxsnapshotstate));
+              }
 
-    cfg->End();
-  });
+              cfg->End();
+            });
 }
 
 TEST(KV3B, Speed) {

@@ -106,8 +106,7 @@ KvConfigPtr KvConfig::Make(int n, bool unreliable, int maxraftstate) {
 
 void RunKvTest(int n, bool unreliable, int maxraftstate,
                const std::function<void(const KvConfigPtr&)>& body) {
-  RunKvTest(labrpc::WorldOptions::FromEnv(), n, unreliable, maxraftstate,
-            body);
+  RunKvTest(labrpc::WorldOptions::FromEnv(), n, unreliable, maxraftstate, body);
 }
 
 void RunKvTest(const labrpc::WorldOptions& options, int n, bool unreliable,
@@ -493,8 +492,8 @@ void Check(const KvConfigPtr& cfg, const ClerkPtr& ck, const std::string& key,
            const std::string& value) {
   std::string v = Get(cfg, ck, key, nullptr, -1);
   if (v != value) {
-    Fatal(labrpc::Sprintf("Get(%s): expected:\n%s\nreceived:\n%s",
-                          key.c_str(), value.c_str(), v.c_str()));
+    Fatal(labrpc::Sprintf("Get(%s): expected:\n%s\nreceived:\n%s", key.c_str(),
+                          value.c_str(), v.c_str()));
   }
 }
 
@@ -574,8 +573,7 @@ CheckResult CheckLinearizable(const KvConfigPtr& cfg,
                               bool fail_if_illegal) {
   linearizability::LinearizationInfo info;
   const CheckResult res = linearizability::CheckOperationsVerbose(
-      linearizability::KvModel{}, history, kLinearizabilityCheckTimeout,
-      &info);
+      linearizability::KvModel{}, history, kLinearizabilityCheckTimeout, &info);
   if (res == CheckResult::kIllegal || HtmlRequested()) {
     const std::string path = TempHtmlPath();
     bool ok = false;
@@ -588,9 +586,10 @@ CheckResult CheckLinearizable(const KvConfigPtr& cfg,
         std::string error;
         ok = linearizability::WriteHtmlFile(path, data, &error);
         if (!ok) {
-          std::printf("info: failed to write history visualization to %s: "
-                      "%s\n",
-                      path.c_str(), error.c_str());
+          std::printf(
+              "info: failed to write history visualization to %s: "
+              "%s\n",
+              path.c_str(), error.c_str());
         }
       } catch (const std::exception& e) {
         std::printf("info: failed to write history visualization: %s\n",
@@ -609,8 +608,9 @@ CheckResult CheckLinearizable(const KvConfigPtr& cfg,
     Fatal("history is not linearizable");
   }
   if (res == CheckResult::kUnknown) {
-    std::printf("info: linearizability check timed out, assuming history is "
-                "ok\n");
+    std::printf(
+        "info: linearizability check timed out, assuming history is "
+        "ok\n");
     std::fflush(stdout);
   }
   return res;
@@ -656,142 +656,146 @@ void GenericTest(const GenericParams& p) {
 
 void GenericTest(const labrpc::WorldOptions& options, const GenericParams& p) {
   const std::string title = GenericTitle(p);
-  RunKvTest(options, p.nservers, p.unreliable, p.maxraftstate,
-            [&](const KvConfigPtr& cfg) {
-    if (p.stale_reads) cfg->SetStaleReadsForTesting(true);
-    cfg->Begin(title);
-    auto log = std::make_shared<OpLog>();
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunKvTest(
+      options, p.nservers, p.unreliable, p.maxraftstate,
+      [&](const KvConfigPtr& cfg) {
+        if (p.stale_reads) cfg->SetStaleReadsForTesting(true);
+        cfg->Begin(title);
+        auto log = std::make_shared<OpLog>();
+        ClerkPtr ck = cfg->MakeClient(cfg->All());
 
-    auto done_partitioner = std::make_shared<std::atomic<bool>>(false);
-    auto done_clients = std::make_shared<std::atomic<bool>>(false);
-    auto ch_partitioner = std::make_shared<labrpc::Channel<bool>>(1);
-    // clnts[i] receives how many appends (and puts) client i made.
-    std::vector<std::shared_ptr<labrpc::Channel<int>>> clnts;
-    for (int i = 0; i < p.nclients; i++) {
-      clnts.push_back(std::make_shared<labrpc::Channel<int>>(1));
-    }
-    const int nclients = p.nclients;
-    const bool randomkeys = p.randomkeys;
+        auto done_partitioner = std::make_shared<std::atomic<bool>>(false);
+        auto done_clients = std::make_shared<std::atomic<bool>>(false);
+        auto ch_partitioner = std::make_shared<labrpc::Channel<bool>>(1);
+        // clnts[i] receives how many appends (and puts) client i made.
+        std::vector<std::shared_ptr<labrpc::Channel<int>>> clnts;
+        for (int i = 0; i < p.nclients; i++) {
+          clnts.push_back(std::make_shared<labrpc::Channel<int>>(1));
+        }
+        const int nclients = p.nclients;
+        const bool randomkeys = p.randomkeys;
 
-    for (int i = 0; i < p.iterations; i++) {
-      done_clients->store(false);
-      done_partitioner->store(false);
-      auto client = [cfg, log, done_clients, clnts, nclients, randomkeys](
-                        int cli, const ClerkPtr& myck) {
-        int j = 0;
-        std::string last;  // only used when not randomkeys
-        if (!randomkeys) Put(cfg, myck, std::to_string(cli), last, log, cli);
-        while (!done_clients->load()) {
-          const std::string key = randomkeys
-                                      ? std::to_string(labrpc::RandInt(nclients))
-                                      : std::to_string(cli);
-          const std::string nv =
-              "x " + std::to_string(cli) + " " + std::to_string(j) + " y";
-          if (labrpc::RandInt(1000) < 500) {
-            Append(cfg, myck, key, nv, log, cli);
-            if (!randomkeys) last += nv;  // NextValue
-            j++;
-          } else if (randomkeys && labrpc::RandInt(1000) < 100) {
-            // Only with random keys: it would break the check after Get.
-            Put(cfg, myck, key, nv, log, cli);
-            j++;
-          } else {
-            std::string v = Get(cfg, myck, key, log, cli);
-            // Only makes sense when we're not using random keys.
-            if (!randomkeys && v != last) {
+        for (int i = 0; i < p.iterations; i++) {
+          done_clients->store(false);
+          done_partitioner->store(false);
+          auto client = [cfg, log, done_clients, clnts, nclients, randomkeys](
+                            int cli, const ClerkPtr& myck) {
+            int j = 0;
+            std::string last;  // only used when not randomkeys
+            if (!randomkeys)
+              Put(cfg, myck, std::to_string(cli), last, log, cli);
+            while (!done_clients->load()) {
+              const std::string key =
+                  randomkeys ? std::to_string(labrpc::RandInt(nclients))
+                             : std::to_string(cli);
+              const std::string nv =
+                  "x " + std::to_string(cli) + " " + std::to_string(j) + " y";
+              if (labrpc::RandInt(1000) < 500) {
+                Append(cfg, myck, key, nv, log, cli);
+                if (!randomkeys) last += nv;  // NextValue
+                j++;
+              } else if (randomkeys && labrpc::RandInt(1000) < 100) {
+                // Only with random keys: it would break the check after Get.
+                Put(cfg, myck, key, nv, log, cli);
+                j++;
+              } else {
+                std::string v = Get(cfg, myck, key, log, cli);
+                // Only makes sense when we're not using random keys.
+                if (!randomkeys && v != last) {
+                  Fatal(labrpc::Sprintf(
+                      "get wrong value, key %s, wanted:\n%s\n, got\n%s\n",
+                      key.c_str(), last.c_str(), v.c_str()));
+                }
+              }
+            }
+            clnts[cli]->Send(j);
+          };
+          labrpc::Go("kv-spawn-clients", [cfg, nclients, client] {
+            SpawnClientsAndWait(cfg, nclients, client);
+          });
+
+          if (p.partitions) {
+            // Allow the clients to perform some operations without
+            // interruption.
+            labrpc::Sleep(1s);
+            labrpc::Go("kv-partitioner",
+                       [cfg, ch_partitioner, done_partitioner] {
+                         Partitioner(cfg, ch_partitioner, done_partitioner);
+                       });
+          }
+          labrpc::Sleep(5s);
+
+          done_clients->store(true);      // tell clients to quit
+          done_partitioner->store(true);  // tell partitioner to quit
+
+          if (p.partitions) {
+            ch_partitioner->Receive();
+            // Reconnect the network and submit a request. A client may have
+            // submitted a request in a minority. That request won't return
+            // until that server discovers a new term has started.
+            cfg->ConnectAll();
+            // Wait for a while so that we have a new term.
+            labrpc::Sleep(kKvElectionTimeout);
+          }
+
+          if (p.crash) {
+            for (int s = 0; s < p.nservers; s++) cfg->ShutdownServer(s);
+            // Wait for a while for servers to shut down, since shutdown isn't
+            // a real crash and isn't instantaneous.
+            labrpc::Sleep(kKvElectionTimeout);
+            // Crash and re-start all.
+            for (int s = 0; s < p.nservers; s++) cfg->StartServer(s);
+            cfg->ConnectAll();
+          }
+
+          for (int c = 0; c < nclients; c++) {
+            const int j = *clnts[c]->Receive();
+            const std::string key = std::to_string(c);
+            std::string v = Get(cfg, ck, key, log, 0);
+            if (!randomkeys) CheckClntAppends(c, v, j);
+          }
+
+          if (p.maxraftstate > 0) {
+            // Check maximum after the servers have processed all client
+            // requests and had time to checkpoint.
+            const size_t sz = cfg->LogSize();
+            if (sz > 8 * static_cast<size_t>(p.maxraftstate)) {
+              Fatal(labrpc::Sprintf("logs were not trimmed (%zu > 8*%d)", sz,
+                                    p.maxraftstate));
+            }
+          }
+          if (p.maxraftstate < 0) {
+            // Check that snapshots are not used.
+            const size_t ssz = cfg->SnapshotSize();
+            if (ssz > 0) {
               Fatal(labrpc::Sprintf(
-                  "get wrong value, key %s, wanted:\n%s\n, got\n%s\n",
-                  key.c_str(), last.c_str(), v.c_str()));
+                  "snapshot too large (%zu), should not be used when "
+                  "maxraftstate = %d",
+                  ssz, p.maxraftstate));
             }
           }
         }
-        clnts[cli]->Send(j);
-      };
-      labrpc::Go("kv-spawn-clients", [cfg, nclients, client] {
-        SpawnClientsAndWait(cfg, nclients, client);
+
+        const std::vector<KvOperation> history = log->Read();
+        if (p.stale_reads) {
+          // The negative control: the checker must catch the stale reads.
+          const CheckResult res = CheckLinearizable(cfg, history, false);
+          if (res != CheckResult::kIllegal) {
+            Fatal(labrpc::Sprintf(
+                "negative control: a server serving stale reads produced a "
+                "history of %zu operations that the checker found %s, not "
+                "Illegal",
+                history.size(), linearizability::ToString(res)));
+          }
+          std::printf(
+              "info: stale reads caught: history of %zu operations is "
+              "not linearizable\n",
+              history.size());
+        } else {
+          CheckLinearizable(cfg, history);
+        }
+        cfg->End();
       });
-
-      if (p.partitions) {
-        // Allow the clients to perform some operations without
-        // interruption.
-        labrpc::Sleep(1s);
-        labrpc::Go("kv-partitioner", [cfg, ch_partitioner, done_partitioner] {
-          Partitioner(cfg, ch_partitioner, done_partitioner);
-        });
-      }
-      labrpc::Sleep(5s);
-
-      done_clients->store(true);      // tell clients to quit
-      done_partitioner->store(true);  // tell partitioner to quit
-
-      if (p.partitions) {
-        ch_partitioner->Receive();
-        // Reconnect the network and submit a request. A client may have
-        // submitted a request in a minority. That request won't return
-        // until that server discovers a new term has started.
-        cfg->ConnectAll();
-        // Wait for a while so that we have a new term.
-        labrpc::Sleep(kKvElectionTimeout);
-      }
-
-      if (p.crash) {
-        for (int s = 0; s < p.nservers; s++) cfg->ShutdownServer(s);
-        // Wait for a while for servers to shut down, since shutdown isn't
-        // a real crash and isn't instantaneous.
-        labrpc::Sleep(kKvElectionTimeout);
-        // Crash and re-start all.
-        for (int s = 0; s < p.nservers; s++) cfg->StartServer(s);
-        cfg->ConnectAll();
-      }
-
-      for (int c = 0; c < nclients; c++) {
-        const int j = *clnts[c]->Receive();
-        const std::string key = std::to_string(c);
-        std::string v = Get(cfg, ck, key, log, 0);
-        if (!randomkeys) CheckClntAppends(c, v, j);
-      }
-
-      if (p.maxraftstate > 0) {
-        // Check maximum after the servers have processed all client
-        // requests and had time to checkpoint.
-        const size_t sz = cfg->LogSize();
-        if (sz > 8 * static_cast<size_t>(p.maxraftstate)) {
-          Fatal(labrpc::Sprintf("logs were not trimmed (%zu > 8*%d)", sz,
-                                p.maxraftstate));
-        }
-      }
-      if (p.maxraftstate < 0) {
-        // Check that snapshots are not used.
-        const size_t ssz = cfg->SnapshotSize();
-        if (ssz > 0) {
-          Fatal(labrpc::Sprintf(
-              "snapshot too large (%zu), should not be used when "
-              "maxraftstate = %d",
-              ssz, p.maxraftstate));
-        }
-      }
-    }
-
-    const std::vector<KvOperation> history = log->Read();
-    if (p.stale_reads) {
-      // The negative control: the checker must catch the stale reads.
-      const CheckResult res = CheckLinearizable(cfg, history, false);
-      if (res != CheckResult::kIllegal) {
-        Fatal(labrpc::Sprintf(
-            "negative control: a server serving stale reads produced a "
-            "history of %zu operations that the checker found %s, not "
-            "Illegal",
-            history.size(), linearizability::ToString(res)));
-      }
-      std::printf("info: stale reads caught: history of %zu operations is "
-                  "not linearizable\n",
-                  history.size());
-    } else {
-      CheckLinearizable(cfg, history);
-    }
-    cfg->End();
-  });
 }
 
 void GenericTestSpeed(const std::string& part, int maxraftstate) {

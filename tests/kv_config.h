@@ -55,9 +55,8 @@ inline constexpr std::chrono::seconds kLinearizabilityCheckTimeout{1};
 // A test that runs longer than this (virtual time under sim) fails.
 inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
 
-using KvOperation =
-    linearizability::Operation<linearizability::KvInput,
-                               linearizability::KvOutput>;
+using KvOperation = linearizability::Operation<linearizability::KvInput,
+                                               linearizability::KvOutput>;
 using ClerkPtr = std::shared_ptr<kvraft::Clerk>;
 
 // Go's OpLog: the history of logged client operations, for the

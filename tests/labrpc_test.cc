@@ -2,8 +2,6 @@
 // (spec/mit-suite.md 1.6, same scenarios and limits), plus the fabric's
 // error paths and failure-injection statistics. Every test runs in a world,
 // so it passes under both backends (LAB_RUNTIME=real|sim).
-#include "labrpc/network.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "labrpc/channel.h"
+#include "labrpc/network.h"
 #include "labrpc/runtime.h"
 #include "tests/test_world.h"
 
@@ -33,7 +32,7 @@ struct JunkArgs {
   int x = 0;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & x;
+    ar& x;
   }
 };
 
@@ -41,7 +40,7 @@ struct JunkReply {
   std::string x;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & x;
+    ar& x;
   }
 };
 
@@ -100,12 +99,10 @@ std::shared_ptr<labrpc::Server> MakeJunkServer(std::shared_ptr<JunkServer> js) {
   svc->Register("Handler2",
                 [js](const int& a, std::string* r) { js->Handler2(a, r); });
   svc->Register("Handler3", [js](const int& a, int* r) { js->Handler3(a, r); });
-  svc->Register("Handler4", [js](const JunkArgs& a, JunkReply* r) {
-    js->Handler4(a, r);
-  });
-  svc->Register("Handler5", [js](const JunkArgs& a, JunkReply* r) {
-    js->Handler5(a, r);
-  });
+  svc->Register("Handler4",
+                [js](const JunkArgs& a, JunkReply* r) { js->Handler4(a, r); });
+  svc->Register("Handler5",
+                [js](const JunkArgs& a, JunkReply* r) { js->Handler5(a, r); });
   svc->Register("Handler6",
                 [js](const std::string& a, int* r) { js->Handler6(a, r); });
   svc->Register("Handler7",
@@ -115,9 +112,7 @@ std::shared_ptr<labrpc::Server> MakeJunkServer(std::shared_ptr<JunkServer> js) {
   return rs;
 }
 
-double Seconds(Duration d) {
-  return std::chrono::duration<double>(d).count();
-}
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Go's usual setup: end "end1-99" connected to "server99", enabled.
 struct Basic {
@@ -203,7 +198,8 @@ TEST(Labrpc, Counts) {
       }
     }
     int n = rn.GetCount(99);
-    if (n != 17) Fatal("wrong GetCount() " + std::to_string(n) + ", expected 17");
+    if (n != 17)
+      Fatal("wrong GetCount() " + std::to_string(n) + ", expected 17");
   });
 }
 
@@ -223,8 +219,8 @@ TEST(Labrpc, Bytes) {
       int reply = 0;
       e->Call("JunkServer.Handler6", args, &reply);
       if (reply != static_cast<int>(args.size())) {
-        Fatal("wrong reply " + std::to_string(reply) + " from Handler6, expecting " +
-              std::to_string(args.size()));
+        Fatal("wrong reply " + std::to_string(reply) +
+              " from Handler6, expecting " + std::to_string(args.size()));
       }
     }
     int64_t n = rn.GetTotalBytes();
@@ -444,7 +440,8 @@ TEST(Labrpc, Killed) {
     b.rn.DeleteServer("server99");
 
     if (done->ReceiveFor(100ms, &x) == labrpc::RecvStatus::kOk) {
-      if (x != false) Fatal("Handler3 returned successfully despite DeleteServer()");
+      if (x != false)
+        Fatal("Handler3 returned successfully despite DeleteServer()");
     } else {
       Fatal("Handler3 should return after DeleteServer()");
     }
@@ -646,7 +643,7 @@ struct PartialMsg {
   int not_sent = 0;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & sent;
+    ar& sent;
   }
 };
 
@@ -683,8 +680,9 @@ TEST(Labrpc, RegisterMemberFunction) {
     auto svc = std::make_shared<labrpc::Service>("JunkServer");
     svc->Register("Handler2", js.get(), &JunkServer::Handler2);
     svc->Register<std::string, int>(
-        "Handler6", std::function<void(const std::string&, int*)>(
-                        [js](const std::string& a, int* r) { js->Handler6(a, r); }));
+        "Handler6",
+        std::function<void(const std::string&, int*)>(
+            [js](const std::string& a, int* r) { js->Handler6(a, r); }));
     auto srv = std::make_shared<labrpc::Server>();
     srv->AddService(svc);
     rn.AddServer("s", srv);
@@ -708,6 +706,8 @@ TEST(Labrpc, RegisterMemberFunction) {
 TEST(Labrpc, UnreachableDelays) {
   RunInWorld([] {
     Basic b(/*enable=*/false);
+    const bool sim =
+        labrpc::World::Current().backend() == labrpc::Backend::kSim;
     for (bool long_delays : {false, true}) {
       b.rn.LongDelays(long_delays);
       const int n = 20;
@@ -725,12 +725,14 @@ TEST(Labrpc, UnreachableDelays) {
       }
       Duration longest{0};
       for (int i = 0; i < n; i++) longest = std::max(longest, *ch->Receive());
+      // Exact under sim; real threads may wake late on a loaded machine.
+      const Duration slack = sim ? 0ms : 300ms;
       if (long_delays) {
-        EXPECT_LT(longest, 7000ms + 200ms);
+        EXPECT_LT(longest, 7000ms + slack);
         // 20 draws below 1 s out of 7 s: probability (1/7)^20.
         EXPECT_GT(longest, 1000ms);
       } else {
-        EXPECT_LT(longest, 100ms + 50ms);
+        EXPECT_LT(longest, 100ms + slack);
       }
     }
     EXPECT_EQ(b.js->Log2Size(), 0u);
@@ -796,10 +798,16 @@ TEST(Labrpc, LongReordering) {
         ch->Send(Now() - t0);
       });
     }
-    // Replies still held back have not been counted yet.
-    labrpc::Sleep(100ms);
     int64_t args_bytes = n * labrpc::Encode(0).size();
-    EXPECT_LT(b.rn.GetTotalBytes(), args_bytes + n * 10);
+    int64_t reply_bytes = 0;
+    for (int i = 0; i < n; i++) {
+      reply_bytes += labrpc::Encode("handler2-" + std::to_string(i)).size();
+    }
+    // Replies still held back have not been counted yet (all 60 replies
+    // prompt has probability 3^-60).
+    labrpc::Sleep(100ms);
+    EXPECT_GE(b.rn.GetTotalBytes(), args_bytes);
+    EXPECT_LT(b.rn.GetTotalBytes(), args_bytes + reply_bytes);
     int late = 0;
     for (int i = 0; i < n; i++) {
       Duration d = *ch->Receive();
@@ -807,12 +815,8 @@ TEST(Labrpc, LongReordering) {
       if (d >= 200ms) late++;
     }
     // Expected 40 of 60; the binomial sd is about 3.7.
-    EXPECT_GT(late, 25);
-    EXPECT_LT(late, 55);
-    int64_t reply_bytes = 0;
-    for (int i = 0; i < n; i++) {
-      reply_bytes += labrpc::Encode("handler2-" + std::to_string(i)).size();
-    }
+    EXPECT_GT(late, 22);
+    EXPECT_LT(late, 58);
     EXPECT_EQ(b.rn.GetTotalBytes(), args_bytes + reply_bytes);
   });
 }

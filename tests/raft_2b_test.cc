@@ -18,6 +18,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Go's %v of an []int: "[1 2 3]".
+std::string JoinInts(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); i++) {
+    if (i > 0) s += " ";
+    s += std::to_string(v[i]);
+  }
+  return s + "]";
+}
+
 TEST(Raft2B, BasicAgree) {
   const int servers = 3;
   RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
@@ -278,11 +288,9 @@ TEST(Raft2B, ConcurrentStarts) {
       for (int ii = 0; ii < iters; ii++) {
         int64_t x = 100 + ii;
         if (std::find(cmds.begin(), cmds.end(), x) == cmds.end()) {
-          std::string all;
-          for (int64_t c : cmds) all += (all.empty() ? "" : " ") +
-                                        std::to_string(c);
-          Fatal(labrpc::Sprintf("cmd %lld missing in [%s]",
-                                static_cast<long long>(x), all.c_str()));
+          Fatal(labrpc::Sprintf("cmd %lld missing in %s",
+                                static_cast<long long>(x),
+                                JoinInts(cmds).c_str()));
         }
       }
 
@@ -335,8 +343,9 @@ TEST(Raft2B, Rejoin) {
 TEST(Raft2B, Backup) {
   const int servers = 5;
   RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
-    cfg->Begin("Test (2B): leader backs up quickly over incorrect follower "
-               "logs");
+    cfg->Begin(
+        "Test (2B): leader backs up quickly over incorrect follower "
+        "logs");
 
     cfg->One(RandInt63(), servers, true);
 
@@ -451,13 +460,9 @@ TEST(Raft2B, Count) {
         }
         std::optional<int64_t> ix = CmdInt(*cmd);
         if (!ix || *ix != cmds[i - 1]) {
-          std::string all;
-          for (int64_t c : cmds) {
-            all += (all.empty() ? "" : " ") + std::to_string(c);
-          }
           Fatal(labrpc::Sprintf(
-              "wrong value %s committed for index %d; expected [%s]\n",
-              CmdToString(*cmd).c_str(), starti + i, all.c_str()));
+              "wrong value %s committed for index %d; expected %s\n",
+              CmdToString(*cmd).c_str(), starti + i, JoinInts(cmds).c_str()));
         }
       }
       if (moved_on) continue;

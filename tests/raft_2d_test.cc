@@ -128,8 +128,7 @@ TEST(Raft2D, SnapshotAllCrash) {
 
       int index2 = cfg->One(RandInt63(), servers, true);
       if (index2 < index1 + 1) {
-        Fatal(labrpc::Sprintf("index decreased from %d to %d", index1,
-                              index2));
+        Fatal(labrpc::Sprintf("index decreased from %d to %d", index1, index2));
       }
     }
 

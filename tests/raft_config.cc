@@ -58,9 +58,7 @@ std::string CmdToString(const labrpc::Bytes& bytes) {
 
 int64_t RandInt63() { return static_cast<int64_t>(labrpc::RandUint64() >> 1); }
 
-int64_t RandInt31() {
-  return static_cast<int64_t>(labrpc::RandUint64() >> 33);
-}
+int64_t RandInt31() { return static_cast<int64_t>(labrpc::RandUint64() >> 33); }
 
 std::string RandString(int n) {
   static constexpr char kAlphabet[] =
@@ -127,8 +125,8 @@ void Config::Init() {
   for (int i = 0; i < n_; i++) Start1(i);
   for (int i = 0; i < n_; i++) Connect(i);
 
-  // The invariant checker's feed. It owns a reference so that the Config
-  // outlives it whatever order the world ends in.
+  // The invariant checker's feed. It holds only a weak reference, so it
+  // never keeps a finished test's Config alive.
   std::weak_ptr<Config> weak = weak_from_this();
   labrpc::Go("raft-invariants", [weak] {
     for (;;) {
@@ -162,39 +160,29 @@ void RunRaftTest(const labrpc::WorldOptions& options, int n, bool unreliable,
 
 void Config::Cleanup(bool quiet) {
   finished_ = true;
-  std::vector<std::shared_ptr<raft::Raft>> rafts;
-  {
-    labrpc::MutexLock l(mu_, std::defer_lock);
-    if (quiet) {
-      // Unwinding: the world may be stopping, so never block or throw.
-      try {
-        l.lock();
-      } catch (...) {
-      }
-    } else {
-      l.lock();
+  // On the unwinding path the exception in flight is the test's failure: a
+  // second one (e.g. Cancelled, as the world is stopping) must not escape,
+  // so each step swallows its own.
+  auto step = [quiet](const std::function<void()>& fn) {
+    if (!quiet) {
+      fn();
+      return;
     }
-    rafts = rafts_;
-  }
-  for (auto& rf : rafts) {
-    if (rf == nullptr) continue;
-    if (quiet) {
-      try {
-        rf->Kill();
-      } catch (...) {
-      }
-    } else {
-      rf->Kill();
-    }
-  }
-  if (quiet) {
     try {
-      net_->Cleanup();
+      fn();
     } catch (...) {
     }
-    return;
+  };
+  std::vector<std::shared_ptr<raft::Raft>> rafts;
+  step([&] {
+    labrpc::MutexLock l(mu_);
+    rafts = rafts_;
+  });
+  for (auto& rf : rafts) {
+    if (rf != nullptr) step([&] { rf->Kill(); });
   }
-  net_->Cleanup();
+  step([&] { net_->Cleanup(); });
+  if (quiet) return;
   LAB_TRACE("test", -1, "cleanup");
   CheckTimeout();
 }
@@ -280,7 +268,8 @@ void Config::Start1(int i) {
     persister = saved_[i];
   }
 
-  LAB_TRACE("test", i, "start (restart from %zu state bytes, %zu snapshot "
+  LAB_TRACE("test", i,
+            "start (restart from %zu state bytes, %zu snapshot "
             "bytes)",
             persister->RaftStateSize(), persister->SnapshotSize());
   auto apply_ch = std::make_shared<raft::ApplyChannel>(0, "apply-ch");
@@ -294,9 +283,8 @@ void Config::Start1(int i) {
   ConfigPtr self = shared_from_this();
   std::string task = "applier-" + std::to_string(i);
   if (snapshot_) {
-    labrpc::Go(task, [self, i, rf, apply_ch] {
-      self->ApplierSnap(i, rf, apply_ch);
-    });
+    labrpc::Go(task,
+               [self, i, rf, apply_ch] { self->ApplierSnap(i, rf, apply_ch); });
   } else {
     labrpc::Go(task, [self, i, apply_ch] { self->Applier(i, apply_ch); });
   }
@@ -358,8 +346,8 @@ size_t Config::LogSize() {
 // ---------------------------------------------------------------------------
 // Appliers.
 
-std::pair<std::string, bool> Config::CheckLogsLocked(
-    int i, int index, const labrpc::Bytes& cmd) {
+std::pair<std::string, bool> Config::CheckLogsLocked(int i, int index,
+                                                     const labrpc::Bytes& cmd) {
   std::string err;
   for (int j = 0; j < n_; j++) {
     auto it = logs_[j].find(index);
@@ -492,8 +480,7 @@ int Config::CheckOneLeader() {
     int last_term_with_leader = -1;
     for (auto& [term, ls] : leaders) {
       if (ls.size() > 1) {
-        Fatal(labrpc::Sprintf("term %d has %zu (>1) leaders", term,
-                              ls.size()));
+        Fatal(labrpc::Sprintf("term %d has %zu (>1) leaders", term, ls.size()));
       }
       if (term > last_term_with_leader) last_term_with_leader = term;
     }
@@ -583,8 +570,8 @@ std::optional<labrpc::Bytes> Config::Wait(int index, int n, int start_term) {
   }
   auto [nd, cmd] = NCommitted(index);
   if (nd < n) {
-    Fatal(labrpc::Sprintf("only %d decided for index %d; wanted %d", nd,
-                          index, n));
+    Fatal(labrpc::Sprintf("only %d decided for index %d; wanted %d", nd, index,
+                          n));
   }
   return cmd;
 }

@@ -59,7 +59,7 @@ struct TestCommand {
 
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & is_string & value & text;
+    ar& is_string& value& text;
   }
 };
 
@@ -193,10 +193,9 @@ class Config : public std::enable_shared_from_this<Config> {
   // Go's checkLogs; mu_ held. Returns an error message or "", and whether
   // peer i had applied index-1.
   std::pair<std::string, bool> CheckLogsLocked(int i, int index,
-                                                const labrpc::Bytes& cmd);
+                                               const labrpc::Bytes& cmd);
   // Go's ingestSnap; mu_ held. Returns an error message or "".
-  std::string IngestSnapLocked(int i, const labrpc::Bytes& snapshot,
-                               int index);
+  std::string IngestSnapLocked(int i, const labrpc::Bytes& snapshot, int index);
   // Fails the test if it has run longer than kTestTimeLimit (unless it has
   // already failed).
   void CheckTimeout();

@@ -94,8 +94,9 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
     bool gb = static_cast<bool>(std::getline(sb, lb));
     if (!ga && !gb) return "no difference";
     if (!ga || !gb || la != lb) {
-      return "line " + std::to_string(line) + ":\n  first:  " +
-             (ga ? la : "<end>") + "\n  second: " + (gb ? lb : "<end>");
+      return "line " + std::to_string(line) +
+             ":\n  first:  " + (ga ? la : "<end>") +
+             "\n  second: " + (gb ? lb : "<end>");
     }
   }
 }

@@ -1,8 +1,6 @@
 // Unit tests for raft::RaftLog (raft/log.h): index arithmetic around the
 // snapshot offset, truncation, compaction, the fast-backup searches and the
 // persisted form. Table-driven; no world needed (RaftLog uses no runtime).
-#include "raft/log.h"
-
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "labrpc/codec.h"
+#include "raft/log.h"
 
 namespace raft {
 namespace {
@@ -92,19 +91,17 @@ TEST(RaftLog, Slice) {
     std::vector<int> want_terms;
   };
   const std::vector<Case> cases = {
-      {{0, 0, {1, 2, 3}}, 1, 3, {1, 2, 3}},
-      {{0, 0, {1, 2, 3}}, 2, 2, {2}},
+      {{0, 0, {1, 2, 3}}, 1, 3, {1, 2, 3}}, {{0, 0, {1, 2, 3}}, 2, 2, {2}},
       {{0, 0, {1, 2, 3}}, 3, 2, {}},  // empty range
-      {{5, 2, {2, 3, 4}}, 6, 8, {2, 3, 4}},
-      {{5, 2, {2, 3, 4}}, 8, 8, {4}},
+      {{5, 2, {2, 3, 4}}, 6, 8, {2, 3, 4}}, {{5, 2, {2, 3, 4}}, 8, 8, {4}},
   };
   for (const Case& c : cases) {
     RaftLog log = Build(c.shape.base, c.shape.base_term, c.shape.terms);
     std::vector<LogEntry> got = log.Slice(c.from, c.to);
     std::vector<int> got_terms;
     for (const LogEntry& e : got) got_terms.push_back(e.term);
-    EXPECT_EQ(got_terms, c.want_terms) << "Slice(" << c.from << ", " << c.to
-                                       << ")";
+    EXPECT_EQ(got_terms, c.want_terms)
+        << "Slice(" << c.from << ", " << c.to << ")";
     if (!got.empty()) {
       EXPECT_EQ(got.front().command, "c" + std::to_string(c.from));
     }
@@ -249,7 +246,7 @@ struct ForgedLog {
   std::vector<LogEntry> entries;
   template <class Archive>
   void serialize(Archive& ar, const unsigned /*version*/) {
-    ar & base_index & entries;
+    ar& base_index& entries;
   }
 };
 
@@ -270,7 +267,9 @@ TEST(RaftLog, ValidateRejectsBadLogs) {
   const std::vector<Case> cases = {
       {"no dummy", 0, {}},
       {"negative base", -1, {LogEntry{0, ""}}},
-      {"decreasing terms", 0, {LogEntry{0, ""}, LogEntry{3, "a"}, LogEntry{2, "b"}}},
+      {"decreasing terms",
+       0,
+       {LogEntry{0, ""}, LogEntry{3, "a"}, LogEntry{2, "b"}}},
       {"negative term", 0, {LogEntry{-1, ""}}},
   };
   for (const Case& c : cases) {

@@ -143,6 +143,21 @@ TEST(Runtime, SimFuzzScheduleSameSeedSameTrace) {
   EXPECT_NE(a.hash, fifo.hash);
 }
 
+TEST(Runtime, SimWorldsOnTwoThreadsAreIndependent) {
+  // No hidden global state: two sim worlds running at once on two OS
+  // threads each replay exactly the run the seed gives on its own.
+  ScenarioTrace alone = RunScenario(SimOptions(7));
+  ScenarioTrace a, b;
+  std::thread ta([&] { a = RunScenario(SimOptions(7)); });
+  std::thread tb([&] { b = RunScenario(SimOptions(7)); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.events, alone.events);
+  EXPECT_EQ(b.events, alone.events);
+  EXPECT_EQ(a.hash, alone.hash);
+  EXPECT_EQ(b.hash, alone.hash);
+}
+
 TEST(Runtime, TraceHashIsZeroUnderReal) {
   labrpc::WorldOptions o = SimOptions();
   o.backend = labrpc::Backend::kReal;
@@ -203,9 +218,11 @@ TEST(Runtime, SleepersWakeInOrderOfDuration) {
         } else {
           EXPECT_GE(slept, d);
         }
-        MutexLock l(mu);
-        woken.push_back(k);
-        wg.Done();
+        {
+          MutexLock l(mu);
+          woken.push_back(k);
+        }
+        wg.Done();  // last: the root may end the world once all are done
       });
     }
     wg.Wait();
@@ -372,13 +389,70 @@ TEST(Runtime, SimManyCallsThatBlockAreNotSpinning) {
   });
 }
 
+TEST(Runtime, SimWallWatchdogAbortsACpuLoop) {
+  // A loop that never calls the runtime cannot be seen by spin_call_limit;
+  // the wall-clock watchdog thread aborts the process instead.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        labrpc::WorldOptions o = SimOptions();
+        o.spin_wall_limit = seconds(1);
+        labrpc::World world(o);
+        world.Run([] {
+          labrpc::Go("cruncher", [] {
+            volatile uint64_t x = 0;
+            while (true) x = x + 1;
+          });
+          labrpc::Sleep(Ms(1));
+        });
+      },
+      "task 'cruncher' has run for .* without yielding");
+}
+
+// Timeouts so large that adding them to the clock would overflow mean
+// "forever"; they must not wrap around and fire at once.
+TEST(Runtime, HugeTimeoutsDoNotWrapAround) {
+  std::atomic<int> woke{0};
+  std::atomic<int> unwound{0};
+  RunInWorld([&] {
+    labrpc::Sleep(Ms(1));  // so that Now() + timeout overflows under sim too
+    const Duration forever = Duration::max();
+    labrpc::Go("sleeper", [&] {
+      DtorCounter c(&unwound);
+      labrpc::Sleep(forever);
+      woke++;
+    });
+    labrpc::Go("waiter", [&] {
+      DtorCounter c(&unwound);
+      auto mu = std::make_shared<labrpc::Mutex>("forever");
+      labrpc::CondVar cv("forever");
+      MutexLock l(*mu);
+      cv.WaitFor(*mu, forever);
+      woke++;
+    });
+    labrpc::Go("receiver", [&] {
+      DtorCounter c(&unwound);
+      labrpc::Channel<int> ch(0, "forever");
+      int v;
+      ch.ReceiveFor(forever, &v);
+      woke++;
+    });
+    labrpc::AfterFunc(forever, [&] { woke++; });
+    labrpc::AfterFunc(forever - Ms(1), [&] { woke++; });
+    labrpc::Sleep(Ms(100));
+    EXPECT_EQ(woke.load(), 0);
+  });
+  EXPECT_EQ(woke.load(), 0);
+  EXPECT_EQ(unwound.load(), 3);
+}
+
 // ---------------------------------------------------- cancellation at stop
 
 TEST(Runtime, ShutdownCancelsBlockedTasksAndUnwindsThem) {
   std::atomic<int> unwound{0};
   std::atomic<int> returned_normally{0};
   std::atomic<int> saw_stopping{0};
-  constexpr int kBlocked = 9;
+  constexpr int kBlocked = 10;
   RunInWorld([&] {
     auto mu = std::make_shared<labrpc::Mutex>("cancel");
     auto cv = std::make_shared<labrpc::CondVar>("cancel");
@@ -417,6 +491,13 @@ TEST(Runtime, ShutdownCancelsBlockedTasksAndUnwindsThem) {
           labrpc::Sleep(Ms(1));
           MutexLock l(*held);
           labrpc::Sleep(hours(1));
+        },
+        // Yield does not block, but in a stopping world it is where a task
+        // that just got its lock back (as above) unwinds.
+        [held] {
+          labrpc::Sleep(Ms(2));
+          MutexLock l(*held);
+          labrpc::Yield();
         },
     };
     ASSERT_EQ(bodies.size(), static_cast<size_t>(kBlocked));
@@ -536,6 +617,16 @@ TEST(Runtime, FirstErrorWins) {
   }
 }
 
+TEST(Runtime, AfterFuncExceptionIsRethrown) {
+  std::string what =
+      ExpectRunThrows<std::runtime_error>(labrpc::WorldOptions::FromEnv(), [] {
+        labrpc::AfterFunc(Ms(5),
+                          [] { throw std::runtime_error("timer failed"); });
+        labrpc::Sleep(hours(1));
+      });
+  EXPECT_EQ(what, "timer failed");
+}
+
 TEST(Runtime, FatalFromNonRootTaskEndsTheWorld) {
   std::atomic<int> unwound{0};
   labrpc::World world(labrpc::WorldOptions::FromEnv());
@@ -646,6 +737,9 @@ TEST(Runtime, RecursiveLockIsMisuse) {
     } catch (const MisuseError& e) {
       EXPECT_TRUE(Contains(e.what(), "Mutex 'flat' locked twice"));
     }
+    EXPECT_TRUE(mu.HeldByMe());
+    // TryLock by the holder fails rather than deadlocking or succeeding.
+    EXPECT_FALSE(mu.TryLock());
     EXPECT_TRUE(mu.HeldByMe());
     mu.Unlock();
     EXPECT_FALSE(mu.HeldByMe());
@@ -902,9 +996,11 @@ TEST(Runtime, CondVarWaitForReturnsTrueWhenNotified) {
     Duration t0 = labrpc::Now();
     labrpc::Go("notifier", [&] {
       labrpc::Sleep(Ms(50));
-      MutexLock l(mu);
-      flag = true;
-      cv.NotifyOne();
+      {
+        MutexLock l(mu);
+        flag = true;
+        cv.NotifyOne();
+      }
       wg.Done();
     });
     {
@@ -937,13 +1033,15 @@ TEST(Runtime, CondVarNotifyOneWakesOne) {
     wg.Add(kWaiters);
     for (int i = 0; i < kWaiters; i++) {
       labrpc::Go("waiter", [&] {
-        MutexLock l(mu);
-        while (permits == 0) {
-          cv.Wait(mu);
-          wait_returns++;
+        {
+          MutexLock l(mu);
+          while (permits == 0) {
+            cv.Wait(mu);
+            wait_returns++;
+          }
+          permits--;
+          passed++;
         }
-        permits--;
-        passed++;
         wg.Done();
       });
     }
@@ -991,10 +1089,12 @@ TEST(Runtime, CondVarNotifyAllWakesAll) {
     wg.Add(kWaiters);
     for (int i = 0; i < kWaiters; i++) {
       labrpc::Go("waiter", [&] {
-        MutexLock l(mu);
-        waiting++;
-        while (!open) cv.Wait(mu);
-        passed++;
+        {
+          MutexLock l(mu);
+          waiting++;
+          while (!open) cv.Wait(mu);
+          passed++;
+        }
         wg.Done();
       });
     }
@@ -1043,9 +1143,11 @@ TEST(Runtime, WaitGroupWaitsForEveryTask) {
     for (int i = 0; i < kTasks; i++) {
       labrpc::Go("worker", [&] {
         labrpc::Sleep(Ms(1 + labrpc::RandInt(40)));
-        MutexLock l(mu);
-        finished++;
-        latest = std::max(latest, labrpc::Now());
+        {
+          MutexLock l(mu);
+          finished++;
+          latest = std::max(latest, labrpc::Now());
+        }
         wg.Done();
       });
     }
@@ -1054,8 +1156,10 @@ TEST(Runtime, WaitGroupWaitsForEveryTask) {
     second_done.Add(1);
     labrpc::Go("second-waiter", [&] {
       wg.Wait();
-      MutexLock l(mu);
-      EXPECT_EQ(finished, kTasks);
+      {
+        MutexLock l(mu);
+        EXPECT_EQ(finished, kTasks);
+      }
       second_done.Done();
     });
     wg.Wait();

@@ -1,0 +1,126 @@
+"""Tests of scripts/grade.py: the points table, scoring over seeds and
+runtimes, the score table and the exit status (with the fake binary)."""
+
+import re
+import unittest
+
+import tools_testutil as tu
+
+import gtestrun
+import grade
+
+POINTS = """\
+# comment
+test\tpoints
+Fake2A.Pass\t5
+Fake2A.Flaky\t5
+Fake2B.Slow\t2
+Fake2B.Crash\t3
+Fake3A.NotBuilt\t4
+"""
+
+
+class PointsTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tu.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, text):
+        p = self.tmp.path / "points.tsv"
+        p.write_text(text)
+        return p
+
+    def test_read(self):
+        pts = grade.read_points(self.write(POINTS))
+        self.assertEqual(list(pts.items())[:2],
+                         [("Fake2A.Pass", 5), ("Fake2A.Flaky", 5)])
+
+    def test_errors_name_the_line(self):
+        with self.assertRaisesRegex(ValueError, r"points.tsv:2:"):
+            grade.read_points(self.write("test\tpoints\nRaft2A.X\tfive\n"))
+        with self.assertRaisesRegex(ValueError, r"points.tsv:1:"):
+            grade.read_points(self.write("Runtime.Sleep\t3\n"))
+        with self.assertRaisesRegex(ValueError, "twice"):
+            grade.read_points(self.write("Raft2A.X\t1\nRaft2A.X\t2\n"))
+
+    def test_repository_table(self):
+        pts = grade.read_points(tu.REPO / "tests" / "points.tsv")
+        raft = {t: p for t, p in pts.items() if t.startswith("Raft2")}
+        self.assertEqual(sum(raft.values()), 100)
+        self.assertEqual({gtestrun.stage_of(t) for t in raft},
+                         {"2A", "2B", "2C", "2D"})
+        self.assertEqual(len(raft), 28)  # the 2023 Raft test set
+
+
+class GradeRunTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tu.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.build = tu.fake_build(self.tmp.path)
+        self.points = self.tmp.path / "points.tsv"
+        self.points.write_text(POINTS)
+
+    def grade(self, *args, env=None):
+        return tu.run_tool("grade.py", "--build-dir", str(self.build),
+                           "--points", str(self.points), *args, env=env,
+                           timeout=300)
+
+    def row(self, out, test):
+        m = re.search(rf"^{re.escape(test)}\b.*$", out, re.M)
+        self.assertIsNotNone(m, f"{test} not in\n{out}")
+        return m.group(0)
+
+    def test_scores_only_when_every_seed_passes(self):
+        # Seeds 1..4: Flaky fails at seed 3, Crash aborts at seed 1.
+        r = self.grade("--seeds", "4", "--stage", "2A,2B")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        out = r.stdout
+        self.assertRegex(self.row(out, "Fake2A.Pass"), r"ok 4/4 +5/5$")
+        self.assertRegex(self.row(out, "Fake2A.Flaky"), r"FAIL s3 +0/5$")
+        self.assertRegex(self.row(out, "Fake2B.Crash"), r"CRASH s1 +0/3$")
+        self.assertRegex(self.row(out, "Fake2B.Slow"), r"ok 4/4 +2/2$")
+        self.assertRegex(self.row(out, "stage 2A"), r"5/10$")
+        self.assertRegex(self.row(out, "stage 2B"), r"2/5$")
+        self.assertRegex(self.row(out, "total"), r"7/15$")
+        # A test nobody gave points to is graded for 0 and flagged.
+        self.assertIn("Fake2B.AlwaysFails is not in", out)
+        self.assertRegex(self.row(out, "Fake2B.AlwaysFails (no points)"),
+                         r"0/0$")
+        self.assertIn("replay: LAB_RUNTIME=sim LAB_SEED=3 ", out)
+        self.assertIn("grade: 7/15 points", out)
+
+    def test_all_pass_exit_zero_and_not_built_stage(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake3A.Later\t4\n")
+        r = self.grade("--seeds", "2", "--stage", "2A")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(self.row(r.stdout, "total"), r"5/5$")
+        r = self.grade("--seeds", "1", "--stage", "3A")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not in the build", r.stderr)
+
+    def test_default_grades_every_built_stage(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake3A.Later\t4\n")
+        r = self.grade("--seeds", "1",
+                       env={"FAKE_FAIL": "Fake2B.AlwaysFails"})
+        self.assertIn("stage 3A: not built yet", r.stdout)
+        self.assertIn("stage 2B", r.stdout)
+
+    def test_both_runtimes(self):
+        self.points.write_text("Fake2A.Pass\t5\n")
+        r = self.grade("--stage", "2A", "--runtime", "both", "--seeds", "2")
+        out = r.stdout
+        self.assertRegex(out, r"^test +sim +real +points", )
+        self.assertRegex(self.row(out, "Fake2A.Pass"),
+                         r"ok 2/2 +ok 1/1 +5/5$")
+        # Failing under one runtime is enough to lose the points.
+        self.assertRegex(self.row(out, "Fake2A.Flaky"), r"0/0$")
+
+    def test_bad_arguments(self):
+        self.assertEqual(self.grade("--stage", "2Z9").returncode, 2)
+        self.assertEqual(self.grade("--runtime", "fast").returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,176 @@
+"""Tests of scripts/make_handout.py: stripping solution regions, marker
+errors with file:line, writing a handout from a small git repository, and
+the markers of this repository itself."""
+
+import os
+import subprocess
+import unittest
+
+import tools_testutil as tu
+
+import make_handout as mh
+
+SOLVED = """\
+int Raft::Term() {
+  labrpc::MutexLock l(mu_);
+  // SOLUTION BEGIN
+  return current_term_;
+  // SOLUTION END
+  //@ // Your code here (2A).
+  //@ return 0;
+}
+
+class Raft {
+  // SOLUTION BEGIN
+  int current_term_ = 0;
+  //@ // Your state here.
+  //@
+  // SOLUTION END
+};
+"""
+
+STUDENT = """\
+int Raft::Term() {
+  labrpc::MutexLock l(mu_);
+  // Your code here (2A).
+  return 0;
+}
+
+class Raft {
+  // Your state here.
+
+};
+"""
+
+
+class StripTest(unittest.TestCase):
+
+    def test_regions_replaced_by_student_text(self):
+        self.assertEqual(mh.strip_solution(SOLVED, "raft/raft.cc"), STUDENT)
+
+    def test_text_outside_regions_is_kept(self):
+        text = "a\n  b // SOLUTION is mentioned here\nc\n"
+        self.assertEqual(mh.strip_solution(text, "x.cc"), text)
+
+    def test_marker_labels_allowed(self):
+        text = "// SOLUTION BEGIN 2A\nx\n// SOLUTION END 2A\ny\n"
+        self.assertEqual(mh.strip_solution(text, "x.cc"), "y\n")
+
+    def assert_error(self, text, where, what):
+        with self.assertRaises(mh.MarkerError) as cm:
+            mh.strip_solution(text, "raft/raft.cc")
+        self.assertTrue(str(cm.exception).startswith(f"raft/raft.cc:{where}:"),
+                        str(cm.exception))
+        self.assertIn(what, str(cm.exception))
+
+    def test_nested(self):
+        self.assert_error("a\n// SOLUTION BEGIN\n  // SOLUTION BEGIN\n"
+                          "// SOLUTION END\n// SOLUTION END\n", 3,
+                          "opened at line 2")
+
+    def test_end_without_begin(self):
+        self.assert_error("a\nb\n  // SOLUTION END\n", 3, "without")
+
+    def test_unclosed(self):
+        self.assert_error("a\n// SOLUTION BEGIN\nb\n", 2, "never closed")
+
+    def test_malformed(self):
+        self.assert_error("a\n//SOLUTION BEGIN\n", 2, "malformed")
+        self.assert_error("a\nb\n  // SOLUTION_END\n", 3, "malformed")
+
+    def test_markdown(self):
+        text = ("# Kit\nfor all\n<!-- SOLUTION BEGIN -->\nmake handout\n"
+                "<!-- SOLUTION END -->\nmore\nWrite `// SOLUTION BEGIN`.\n")
+        self.assertEqual(mh.strip_solution(text, "README.md", markdown=True),
+                         "# Kit\nfor all\nmore\nWrite `// SOLUTION BEGIN`.\n")
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), *args], check=True,
+                   capture_output=True)
+
+
+class WriteHandoutTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tu.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        repo = self.repo = self.tmp.path / "repo"
+        files = {
+            "raft/raft.cc": SOLVED,
+            "labrpc/net.cc": "int net = 1;\n  //@ stays a comment here\n",
+            "README.md": "# raftlab\nall\n<!-- SOLUTION BEGIN -->\nstaff\n"
+                         "<!-- SOLUTION END -->\n",
+            "scripts/handout_readme.md": "# Student intro\n",
+            "scripts/run.sh": "#!/bin/sh\necho hi\n",
+            ".ci/run": "#!/bin/sh\nmake test\n",
+        }
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        os.chmod(repo / "scripts/run.sh", 0o755)
+        git(repo, "init", "-q")
+        git(repo, "add", ".")
+        (repo / "raft/new.cc").write_text("// not committed yet\n")
+
+    def test_writes_student_tree(self):
+        out = self.tmp.path / "handout"
+        files = mh.write_handout(self.repo, out)
+        self.assertNotIn(".ci/run", files)
+        self.assertFalse((out / ".ci").exists())
+        self.assertFalse((out / ".git").exists())
+        self.assertFalse((out / "raft/new.cc").exists())  # untracked
+        self.assertEqual((out / "raft/raft.cc").read_text(), STUDENT)
+        self.assertEqual((out / "labrpc/net.cc").read_text(),
+                         "int net = 1;\n  //@ stays a comment here\n")
+        self.assertEqual((out / "README.md").read_text(),
+                         "# Student intro\n\n# raftlab\nall\n")
+        self.assertTrue(os.access(out / "scripts/run.sh", os.X_OK))
+
+    def test_untracked_and_existing_folder(self):
+        out = self.tmp.path / "handout"
+        mh.write_handout(self.repo, out, untracked=True)
+        self.assertTrue((out / "raft/new.cc").exists())
+        with self.assertRaises(FileExistsError):
+            mh.write_handout(self.repo, out)
+        mh.write_handout(self.repo, out, force=True)
+        self.assertFalse((out / "raft/new.cc").exists())
+        with self.assertRaises(FileExistsError):
+            mh.write_handout(self.repo, self.tmp.path, force=True)
+
+    def test_marker_error_writes_nothing(self):
+        (self.repo / "raft/raft.cc").write_text("// SOLUTION BEGIN\nx\n")
+        out = self.tmp.path / "handout"
+        with self.assertRaisesRegex(mh.MarkerError, "raft/raft.cc:1:"):
+            mh.write_handout(self.repo, out)
+        self.assertFalse(out.exists())
+
+    def test_marker_outside_solution_dirs(self):
+        (self.repo / "labrpc/net.cc").write_text("// SOLUTION BEGIN\n"
+                                                 "// SOLUTION END\n")
+        with self.assertRaisesRegex(mh.MarkerError, "labrpc/net.cc:1: "
+                                    "solution marker outside"):
+            mh.write_handout(self.repo, self.tmp.path / "handout")
+
+    def test_command_line(self):
+        out = self.tmp.path / "h2"
+        r = tu.run_tool("make_handout.py", "--out", str(out), "--repo",
+                        str(self.repo))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("wrote 5 files", r.stdout)
+        r = tu.run_tool("make_handout.py", "--out", str(out), "--repo",
+                        str(self.repo))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--force", r.stderr)
+
+
+class ThisRepositoryTest(unittest.TestCase):
+
+    def test_markers_are_well_formed(self):
+        r = tu.run_tool("make_handout.py", "--lint", "--untracked")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("markers ok", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
