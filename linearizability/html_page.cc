@@ -28,9 +28,13 @@ main { margin-right: 380px; padding: 4px 16px 40px; }
 #panel li { cursor: pointer; padding: 1px 2px; }
 #panel li.cur { background: #bbdefb; }
 #panel li .st { color: #555; }
+#panel .init { font: 12px monospace; margin: 4px 0 0 8px; }
 #panel .failnext { color: #c62828; font: 12px monospace; margin: 4px 0 0 8px; }
 section.part h2 { font-size: 14px; margin: 14px 0 4px; }
 .scroll { overflow-x: auto; border: 1px solid #ddd; background: #fff; }
+.strip { display: flex; width: max-content; }
+svg.labels { position: sticky; left: 0; background: #fff; z-index: 2;
+             border-right: 1px solid #ddd; }
 svg text { font: 11px monospace; }
 .rowlabel { fill: #444; }
 .rowline { stroke: #eee; }
@@ -82,7 +86,7 @@ const DATA = @@DATA@@;
 <script>
 "use strict";
 const NS = "http://www.w3.org/2000/svg";
-const LEFT = 86, ROW = 26, BAR = 18, LANE = 15, STEP = 18, AXIS = 22;
+const LEFT = 12, LABELS = 78, ROW = 26, BAR = 18, LANE = 15, STEP = 26, AXIS = 22;
 let axisMode = "order";
 let pinned = null;  // {p, i}: the op whose linearization the panel shows
 const views = [];   // per partition: {g: op groups, lp: marker layer, x}
@@ -177,7 +181,9 @@ function drawPartition(p, container) {
   const nl = DATA.faults.length ? Math.max(...lanes) + 1 : 0;
   const top = nl * LANE + 6;
   const height = top + clients.length * ROW + AXIS;
-  const svg = el("svg", {width: sc.width, height: height});
+  const strip = h("div", {class: "strip"}, container);
+  const labels = el("svg", {class: "labels", width: LABELS, height: height}, strip);
+  const svg = el("svg", {width: sc.width, height: height}, strip);
   // Faults: a band (or a line for an instant) across the rows, label on top.
   DATA.faults.forEach((f, k) => {
     const g = el("g", {class: "fault"}, svg);
@@ -195,7 +201,8 @@ function drawPartition(p, container) {
   clients.forEach((c, i) => {
     const y = top + i * ROW;
     el("line", {class: "rowline", x1: 0, x2: sc.width, y1: y + ROW, y2: y + ROW}, svg);
-    el("text", {class: "rowlabel", x: 6, y: y + ROW / 2 + 4}, svg, "client " + c);
+    el("line", {class: "rowline", x1: 0, x2: LABELS, y1: y + ROW, y2: y + ROW}, labels);
+    el("text", {class: "rowlabel", x: 6, y: y + ROW / 2 + 4}, labels, "client " + c);
   });
   const groups = [];
   P.ops.forEach((op, i) => {
@@ -221,7 +228,6 @@ function drawPartition(p, container) {
     el("text", {x: sc.x(t) + 2, y: ya + 14}, ax, fmtTime(t));
   }
   svg.addEventListener("click", () => pin(null));
-  container.appendChild(svg);
   views[p] = {groups: groups, lp: lp, ops: P.ops, x: sc.x, end: sc.end, top: top, row: row};
 }
 
@@ -239,11 +245,18 @@ function render() {
   if (pinned) pin(pinned.p, pinned.i); else pin(null);
 }
 
+// The partial linearization shown for op i: the longest one containing it,
+// or for the op that cannot be linearized, the longest prefix before it.
+function partialOf(p, i) {
+  const P = DATA.parts[p];
+  return i === P.fail && P.partials.length ? 0 : P.ops[i][5];
+}
+
 // Marks the linearization containing op i of partition p on the picture.
 function highlight(p, i) {
   clearMarks();
   const P = DATA.parts[p];
-  const k = P.ops[i][5];
+  const k = partialOf(p, i);
   const v = views[p];
   if (k < 0) { v.groups[i].classList.add("sel"); return; }
   const steps = partial(p, k);
@@ -312,22 +325,29 @@ function pin(p, i) {
   h("div", {}, panel, "client " + op[0] + ", called " + fmtTime(op[1]) + ", " +
     (op[2] === null ? "never returned" : "returned " + fmtTime(op[2])) +
     " (history #" + op[4] + ")");
-  const k = op[5];
-  if (k < 0) {
+  const k = partialOf(p, i);
+  if (i === P.fail) {
+    h("div", {class: "failnext"}, panel, "\u2717 This operation cannot be " +
+      "linearized after the longest linearizable prefix below (and neither " +
+      "can any other operation that could go next).");
+  } else if (k < 0) {
     h("div", {}, panel, "The search never linearized this operation.");
   }
   const steps = k < 0 ? [] : partial(p, k);
-  h("h2", {}, panel, k < 0 ? "" : (k === 0 && P.result === "Ok" ? "Linearization" :
-    "Longest partial linearization containing it") + " (" + steps.length + " of " + P.ops.length + ")");
-  const ol = h("ol", {}, panel);
-  h("li", {style: "list-style:none"}, ol).appendChild(
-      document.createTextNode("initial state: " + DATA.states[P.init]));
-  steps.forEach(s => {
-    const li = h("li", {class: s.op === i ? "cur" : ""}, ol);
-    li.appendChild(document.createTextNode(describeOp(p, s.op) + " "));
-    h("span", {class: "st"}, li, "\u2192 " + s.state);
-    li.addEventListener("click", () => pin(p, s.op));
-  });
+  const what = P.result === "Ok" ? "Linearization" :
+      i === P.fail || k === 0 ? "Longest linearizable prefix" :
+      "Longest partial linearization containing it";
+  if (k >= 0) h("h2", {}, panel, what + " (" + steps.length + " of " + P.ops.length + " operations)");
+  if (k >= 0) {
+    h("div", {class: "init"}, panel, "initial state: " + DATA.states[P.init]);
+    const ol = h("ol", {}, panel);
+    steps.forEach(s => {
+      const li = h("li", {class: s.op === i ? "cur" : ""}, ol);
+      li.appendChild(document.createTextNode(describeOp(p, s.op) + " "));
+      h("span", {class: "st"}, li, "\u2192 " + s.state);
+      li.addEventListener("click", () => pin(p, s.op));
+    });
+  }
   if (k === 0 && P.fail >= 0) {
     h("div", {class: "failnext"}, panel,
       "\u2717 next, cannot be linearized: " + describeOp(p, P.fail));
@@ -364,14 +384,19 @@ function hideTip() { tip.style.display = "none"; }
 
 document.querySelectorAll("input[name=axis]").forEach(r =>
   r.addEventListener("change", () => { axisMode = r.value; render(); }));
-document.getElementById("jump").addEventListener("click", ev => {
-  ev.preventDefault();
+function jumpToFirstError() {
   const p = DATA.parts.findIndex(P => P.fail >= 0);
   if (p < 0) return;
   pin(p, DATA.parts[p].fail);
   views[p].groups[DATA.parts[p].fail].scrollIntoView({block: "center", inline: "center"});
+}
+document.getElementById("jump").addEventListener("click", ev => {
+  ev.preventDefault();
+  jumpToFirstError();
 });
 render();
+// A failing history opens at its first error.
+jumpToFirstError();
 </script>
 </body>
 </html>

@@ -107,18 +107,20 @@ TEST(Runtime, ChannelBufferedCapacity) {
       }
       wg.Done();
     });
-    labrpc::Sleep(Ms(50));
-    {
+    auto sent_is = [&](int n) {
       MutexLock l(mu);
-      EXPECT_EQ(sent, kCapacity) << "Send must block only when full";
-    }
+      return sent == n;
+    };
+    // The producer fills the buffer; a Send past capacity would show up
+    // within the extra 50 ms.
+    EXPECT_TRUE(WaitUntil([&] { return sent_is(kCapacity); }, seconds(10)));
+    labrpc::Sleep(Ms(50));
+    EXPECT_TRUE(sent_is(kCapacity)) << "Send must block only when full";
     EXPECT_EQ(ch.size(), static_cast<size_t>(kCapacity));
     EXPECT_EQ(ch.Receive(), std::optional<int>(0));
+    EXPECT_TRUE(WaitUntil([&] { return sent_is(kCapacity + 1); }, seconds(10)));
     labrpc::Sleep(Ms(50));
-    {
-      MutexLock l(mu);
-      EXPECT_EQ(sent, kCapacity + 1);
-    }
+    EXPECT_TRUE(sent_is(kCapacity + 1));
     for (int want = 1; want < kItems; want++) {
       EXPECT_EQ(ch.Receive(), std::optional<int>(want));
     }
@@ -313,6 +315,8 @@ TEST(Runtime, ChannelTryReceive) {
       }
       wg.Done();
     });
+    // The sender has offered its value once it is in the channel.
+    ASSERT_TRUE(WaitUntil([&] { return unbuffered.size() == 1; }, seconds(10)));
     labrpc::Sleep(Ms(20));
     {
       MutexLock l(mu);

@@ -445,17 +445,23 @@ void KvConfig::End() {
 
 namespace {
 
+// Records a finished clerk call in `log` (if any), then lets the client
+// think (sim only; see kSimClientThinkTime).
 void Record(const OpLogPtr& log, int cli, KvOp op, const std::string& key,
             const std::string& value, const std::string& output, int64_t start,
             int64_t end) {
-  if (log == nullptr) return;
-  KvOperation o;
-  o.client_id = cli;
-  o.input = KvInput{op, key, value};
-  o.output = KvOutput{output, false};
-  o.call = start;
-  o.ret = end;
-  log->Append(o);
+  if (log != nullptr) {
+    KvOperation o;
+    o.client_id = cli;
+    o.input = KvInput{op, key, value};
+    o.output = KvOutput{output, false};
+    o.call = start;
+    o.ret = end;
+    log->Append(o);
+  }
+  if (labrpc::World::Current().backend() == labrpc::Backend::kSim) {
+    labrpc::Sleep(kSimClientThinkTime);
+  }
 }
 
 }  // namespace

@@ -54,6 +54,13 @@ inline constexpr std::chrono::milliseconds kKvElectionTimeout{1000};
 inline constexpr std::chrono::seconds kLinearizabilityCheckTimeout{1};
 // A test that runs longer than this (virtual time under sim) fails.
 inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
+// Under sim, the pause of a test client after each logged-wrapper call
+// (outside the operation's recorded interval). Virtual time advances only
+// when every task blocks, and the fabric delivers reliable RPCs in zero
+// virtual time, so without it the clients of GenericTest, which loop as fast
+// as they can, would keep time from ever reaching the end of the test's 5 s
+// phases. Under real, time passes by itself and there is no pause, as in Go.
+inline constexpr std::chrono::milliseconds kSimClientThinkTime{1};
 
 using KvOperation = linearizability::Operation<linearizability::KvInput,
                                                linearizability::KvOutput>;

@@ -78,6 +78,19 @@ std::string ExpectRunThrows(const labrpc::WorldOptions& options,
   return "";
 }
 
+// Waits (sleeping 1 ms between checks, so virtual time advances under sim)
+// until `pred` holds; false if it still does not after `timeout`. For real
+// tests that must not assume another thread has run within a fixed delay.
+inline bool WaitUntil(const std::function<bool()>& pred,
+                      labrpc::Duration timeout) {
+  labrpc::Duration deadline = labrpc::Now() + timeout;
+  while (!pred()) {
+    if (labrpc::Now() >= deadline) return false;
+    labrpc::Sleep(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 // Milliseconds as the runtime's Duration, for terse arithmetic in tests.
 inline labrpc::Duration Ms(int64_t ms) { return std::chrono::milliseconds(ms); }
 
