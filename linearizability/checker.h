@@ -13,10 +13,11 @@
 //   }
 //
 // Partitions (see model.h) are searched on the calling thread, taking turns
-// in short time slices (smallest first), sharing one time budget. A timeout of zero means no
-// limit. When time runs out the verdict is kUnknown unless some partition was
-// already found Illegal, so with a tight limit a bad history can be reported
-// kUnknown (never the other way round: kOk and kIllegal are always right).
+// in short time slices (smallest first), sharing one time budget. A timeout of
+// zero means no limit. When time runs out the verdict is kUnknown unless some
+// partition was already found Illegal, so with a tight limit a bad history can
+// be reported kUnknown (never the other way round: kOk and kIllegal are always
+// right).
 #ifndef RAFTLAB_LINEARIZABILITY_CHECKER_H_
 #define RAFTLAB_LINEARIZABILITY_CHECKER_H_
 
@@ -156,9 +157,9 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
 
 // The verdict only; stops at the first Illegal partition.
 template <Model M>
-CheckResult CheckOperations(const M& model, const HistoryOf<M>& history,
-                            std::chrono::nanoseconds timeout =
-                                std::chrono::nanoseconds::zero()) {
+CheckResult CheckOperations(
+    const M& model, const HistoryOf<M>& history,
+    std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero()) {
   return checker_internal::Check(model, history, timeout, false, nullptr);
 }
 
@@ -183,9 +184,9 @@ size_t CountPartitions(const M& model, const HistoryOf<M>& history) {
 // operation.h).
 // The info's operation indices refer to EventsToOperations(events).
 template <Model M>
-CheckResult CheckEvents(const M& model, const EventsOf<M>& events,
-                        std::chrono::nanoseconds timeout =
-                            std::chrono::nanoseconds::zero()) {
+CheckResult CheckEvents(
+    const M& model, const EventsOf<M>& events,
+    std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero()) {
   return CheckOperations(model, EventsToOperations(events), timeout);
 }
 

@@ -61,10 +61,12 @@ std::vector<lin::KvOperation> Generate(const std::vector<lin::Fault>& faults) {
       int r = static_cast<int>(uniform(0, 99));
       if (r < 50) {
         p.op.input.op = lin::KvOp::kAppend;
-        p.op.input.value = "x " + std::to_string(c) + " " + std::to_string(j) + " y";
+        p.op.input.value =
+            "x " + std::to_string(c) + " " + std::to_string(j) + " y";
       } else if (r < 58) {
         p.op.input.op = lin::KvOp::kPut;
-        p.op.input.value = "x " + std::to_string(c) + " " + std::to_string(j) + " y";
+        p.op.input.value =
+            "x " + std::to_string(c) + " " + std::to_string(j) + " y";
       } else {
         p.op.input.op = lin::KvOp::kGet;
       }

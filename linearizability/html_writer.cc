@@ -25,8 +25,11 @@ namespace {
 // Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
 size_t Utf8Length(std::string_view s, size_t i) {
   unsigned char c = s[i];
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                        : (c >> 3) == 30  ? 4 : 0;
+  size_t n = c < 0x80         ? 1
+             : (c >> 5) == 6  ? 2
+             : (c >> 4) == 14 ? 3
+             : (c >> 3) == 30 ? 4
+                              : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; k++) {
     if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
@@ -129,10 +132,11 @@ std::string Data(const VisualizationData& d) {
     for (size_t i = 0; i < p.ops.size(); i++) {
       const VisOperation& op = p.ops[i];
       parts << (i ? "," : "") << "[" << op.client_id << "," << (op.call - base)
-            << "," << (op.pending ? std::string("null")
-                                  : std::to_string(op.ret - base))
-            << "," << JsString(op.description) << "," << op.history_index
-            << "," << op.largest << "]";
+            << ","
+            << (op.pending ? std::string("null")
+                           : std::to_string(op.ret - base))
+            << "," << JsString(op.description) << "," << op.history_index << ","
+            << op.largest << "]";
     }
     parts << "],\"partials\":[";
     for (size_t k = 0; k < p.partials.size(); k++) {
@@ -159,13 +163,14 @@ std::string Summary(const VisualizationData& d) {
   for (const VisPartition& p : d.partitions) nops += p.ops.size();
   std::ostringstream s;
   s << "<p id=\"summary\" data-partitions=\"" << d.partitions.size()
-    << "\" data-result=\"" << ToString(d.result) << "\">Verdict: "
-    << ToString(d.result) << ". " << nops << " operations in "
+    << "\" data-result=\"" << ToString(d.result)
+    << "\">Verdict: " << ToString(d.result) << ". " << nops << " operations in "
     << d.partitions.size() << " partition"
     << (d.partitions.size() == 1 ? "" : "s") << ".</p>\n<ul id=\"failures\">";
   for (const VisPartition& p : d.partitions) {
     if (p.result != CheckResult::kIllegal) continue;
-    s << "<li>partition " << HtmlEscape(p.key.empty() ? "(all)" : "'" + p.key + "'")
+    s << "<li>partition "
+      << HtmlEscape(p.key.empty() ? "(all)" : "'" + p.key + "'")
       << ": longest linearizable prefix "
       << (p.partials.empty() ? 0 : p.partials[0].size()) << " of "
       << p.ops.size() << " operations";
@@ -185,8 +190,9 @@ std::string Summary(const VisualizationData& d) {
 
 // Substitutes every @@NAME@@ of the page template in one pass, so that
 // marker-like text inside the substituted values is left alone.
-std::string Fill(std::string_view page,
-                 const std::unordered_map<std::string_view, std::string>& values) {
+std::string Fill(
+    std::string_view page,
+    const std::unordered_map<std::string_view, std::string>& values) {
   std::string out;
   size_t i = 0;
   while (true) {

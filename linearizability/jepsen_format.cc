@@ -24,8 +24,8 @@ std::string Trim(std::string_view s) {
 int64_t Int(const std::string& s, const char* what) {
   int64_t v;
   if (!ParseInt64(s, v)) {
-    throw std::invalid_argument(std::string(what) + " must be an integer, not '" +
-                                s + "'");
+    throw std::invalid_argument(std::string(what) +
+                                " must be an integer, not '" + s + "'");
   }
   return v;
 }

@@ -3,8 +3,7 @@
 
 namespace linearizability {
 
-std::optional<KvModel::State> KvModel::Step(const State& state,
-                                            const Input& in,
+std::optional<KvModel::State> KvModel::Step(const State& state, const Input& in,
                                             const Output& out) const {
   switch (in.op) {
     case KvOp::kGet:

@@ -5,9 +5,9 @@
 //   lincheck [--format auto|text|porcupine|jepsen] [--timeout S]
 //            [--html OUT.html] [--title T] FILE...
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -113,11 +113,12 @@ Options ParseArgs(int argc, char** argv) {
 // Checks one parsed history with `model`, timing the check only, and writes
 // the picture if asked.
 template <lin::Model M>
-void Check(const M& model,
-           const std::vector<lin::Operation<typename M::Input,
-                                            typename M::Output>>& ops,
-           const std::vector<lin::Fault>& faults, double ticks_per_second,
-           const Options& o, Row& row) {
+void Check(
+    const M& model,
+    const std::vector<lin::Operation<typename M::Input, typename M::Output>>&
+        ops,
+    const std::vector<lin::Fault>& faults, double ticks_per_second,
+    const Options& o, Row& row) {
   auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(o.timeout_s));
   // The verdict and its time come from a plain check, which stops at the
@@ -128,9 +129,9 @@ void Check(const M& model,
   row.result = lin::CheckOperations(model, ops, timeout);
   row.cpu_seconds =
       static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  row.seconds = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  row.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   row.ops = ops.size();
   row.partitions = lin::CountPartitions(model, ops);
   if (o.html.empty() && !o.stats) return;
@@ -211,9 +212,8 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   size_t width = 5;
   for (const std::string& f : o.files) width = std::max(width, f.size());
-  std::printf("%-*s  %-9s %6s %5s  %-19s %10s %10s\n",
-              static_cast<int>(width), "file", "format", "ops", "parts",
-              "verdict", "time", "cpu");
+  std::printf("%-*s  %-9s %6s %5s  %-19s %10s %10s\n", static_cast<int>(width),
+              "file", "format", "ops", "parts", "verdict", "time", "cpu");
   double total = 0, total_cpu = 0;
   int status = 0;
   for (const std::string& f : o.files) {
@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     total += r.seconds;
     total_cpu += r.cpu_seconds;
-    int s = !r.error.empty()                             ? 2
+    int s = !r.error.empty()                         ? 2
             : r.result == lin::CheckResult::kUnknown ? 2
             : r.result == lin::CheckResult::kIllegal ? 1
                                                      : 0;

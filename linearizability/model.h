@@ -40,30 +40,33 @@
 namespace linearizability {
 
 template <class M>
-concept Model =
-    requires {
-      typename M::Input;
-      typename M::Output;
-      typename M::State;
-    } &&
-    requires(const M& m, const typename M::State& s,
-             const typename M::Input& in, const typename M::Output& out) {
-      { m.Init() } -> std::convertible_to<typename M::State>;
-      {
-        m.Step(s, in, out)
-      } -> std::convertible_to<std::optional<typename M::State>>;
-      { s == s } -> std::convertible_to<bool>;
-    };
+concept Model = requires {
+  typename M::Input;
+  typename M::Output;
+  typename M::State;
+}
+&&requires(const M& m, const typename M::State& s, const typename M::Input& in,
+           const typename M::Output& out) {
+  { m.Init() } -> std::convertible_to<typename M::State>;
+  {
+    m.Step(s, in, out)
+    } -> std::convertible_to<std::optional<typename M::State>>;
+  { s == s } -> std::convertible_to<bool>;
+};
 
 // The optional members, with their defaults.
 namespace model_traits {
 
 template <class M>
-constexpr bool kHasPartitionKey =
-    requires(const M& m, const typename M::Input& in) { m.PartitionKey(in); };
+constexpr bool kHasPartitionKey = requires(const M& m,
+                                           const typename M::Input& in) {
+  m.PartitionKey(in);
+};
 
 template <class T>
-constexpr bool kStreamable = requires(std::ostream& os, const T& v) { os << v; };
+constexpr bool kStreamable = requires(std::ostream& os, const T& v) {
+  os << v;
+};
 
 template <Model M>
 uint64_t HashState(const M& m, const typename M::State& s) {

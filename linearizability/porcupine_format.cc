@@ -107,7 +107,8 @@ KvHistory ReadPorcupineKvHistory(std::istream& in, const std::string& source) {
       if (process < 0 || process > 1'000'000'000) {
         throw std::invalid_argument(":process out of range");
       }
-      const std::string& type = Get(m, "type", Value::kKeyword, "a keyword").text;
+      const std::string& type =
+          Get(m, "type", Value::kKeyword, "a keyword").text;
       const std::string& f = Get(m, "f", Value::kKeyword, "a keyword").text;
       auto value = m.find("value");
       if (type == "invoke") {
@@ -154,7 +155,8 @@ KvHistory ReadPorcupineKvHistory(std::istream& in, const std::string& source) {
         time++;
         open.erase(it);
       } else {
-        throw std::invalid_argument(":type must be :invoke, :ok, :fail or :info");
+        throw std::invalid_argument(
+            ":type must be :invoke, :ok, :fail or :info");
       }
     } catch (const std::invalid_argument& e) {
       throw ParseError(source, lineno, e.what());

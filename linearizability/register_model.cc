@@ -22,7 +22,8 @@ std::optional<RegisterModel::State> RegisterModel::Step(
     case RegisterOp::kCas: {
       const bool match = state == State(in.from);
       if (out.unknown) return match ? State(in.to) : state;
-      if (out.ok) return match ? std::optional<State>(State(in.to)) : std::nullopt;
+      if (out.ok)
+        return match ? std::optional<State>(State(in.to)) : std::nullopt;
       return match ? std::nullopt : std::optional<State>(state);
     }
   }
@@ -39,7 +40,10 @@ std::string RegisterModel::DescribeOperation(const Input& in,
              (out.unknown ? " -> ?" : "");
     case RegisterOp::kCas:
       return "cas(" + std::to_string(in.from) + ", " + std::to_string(in.to) +
-             ") -> " + (out.unknown ? "?" : out.ok ? "ok" : "fail");
+             ") -> " +
+             (out.unknown ? "?"
+              : out.ok    ? "ok"
+                          : "fail");
   }
   return "<invalid>";
 }

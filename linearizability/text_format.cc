@@ -27,8 +27,10 @@ std::vector<Token> Tokenize(std::string_view line) {
     if (line[i] == '"') {
       t.text = ReadQuoted(line, i);
       t.quoted = true;
-      if (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) {
-        throw std::invalid_argument("a quoted string must be followed by a blank");
+      if (i < line.size() &&
+          !std::isspace(static_cast<unsigned char>(line[i]))) {
+        throw std::invalid_argument(
+            "a quoted string must be followed by a blank");
       }
     } else {
       size_t start = i;
@@ -59,8 +61,8 @@ std::string StringField(const Token& t) {
 Time TimeField(const Token& t, const char* what) {
   int64_t v;
   if (t.quoted || !ParseInt64(t.text, v)) {
-    throw std::invalid_argument(std::string(what) + " must be an integer, not '" +
-                                t.text + "'");
+    throw std::invalid_argument(std::string(what) +
+                                " must be an integer, not '" + t.text + "'");
   }
   return v;
 }
@@ -74,7 +76,8 @@ Fault ParseFault(const std::vector<Token>& tok) {
   f.start = TimeField(tok[1], "fault start");
   if (!IsBare(tok[2], "-")) {
     f.end = TimeField(tok[2], "fault end");
-    if (*f.end < f.start) throw std::invalid_argument("fault ends before it starts");
+    if (*f.end < f.start)
+      throw std::invalid_argument("fault ends before it starts");
   }
   f.label = tok[3].text;
   return f;

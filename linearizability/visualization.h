@@ -39,7 +39,7 @@ struct VisPartition {
   std::string initial_state;
   std::vector<VisOperation> ops;
   std::vector<std::vector<VisStep>> partials;  // longest first
-  int failing_op = -1;                          // local id, or -1
+  int failing_op = -1;                         // local id, or -1
 };
 
 struct VisualizationData {
@@ -78,7 +78,8 @@ VisualizationData MakeVisualization(
       v.call = op.call;
       v.ret = op.ret;
       v.pending = op.pending;
-      v.description = model_traits::DescribeOperation(model, op.input, op.output);
+      v.description =
+          model_traits::DescribeOperation(model, op.input, op.output);
       v.history_index = p.ops[local];
       v.largest = local < p.largest.size() ? p.largest[local] : -1;
       vp.ops.push_back(std::move(v));

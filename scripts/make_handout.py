@@ -74,8 +74,16 @@ def strip_solution(text: str, path: str, markdown: bool = False) -> str:
     begin, end = (MD_BEGIN, MD_END) if markdown else (CPP_BEGIN, CPP_END)
     out: list[str] = []
     opened = 0  # line of the open region's BEGIN, 0 if none
+    # A region dropped between two blank lines would leave two in a row
+    # (clang-format keeps at most one): skip the second.
+    skip_blank = False
     lines = text.split("\n")
     for n, line in enumerate(lines, 1):
+        if skip_blank and not line.strip() and not opened:
+            skip_blank = False
+            continue
+        if not begin.match(line) and not end.match(line):
+            skip_blank = False
         if begin.match(line):
             if opened:
                 raise MarkerError(f"{path}:{n}: SOLUTION BEGIN inside the "
@@ -88,6 +96,7 @@ def strip_solution(text: str, path: str, markdown: bool = False) -> str:
                 raise MarkerError(f"{path}:{n}: SOLUTION END without a "
                                   f"SOLUTION BEGIN")
             opened = 0
+            skip_blank = not out or not out[-1].strip()
             continue
         if NEAR_MISS.search(line) and (not markdown or "<!--" in line):
             want = ("<!-- SOLUTION BEGIN -->" if markdown else

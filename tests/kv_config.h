@@ -60,7 +60,7 @@ inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
 // virtual time, so without it the clients of GenericTest, which loop as fast
 // as they can, would keep time from ever reaching the end of the test's 5 s
 // phases. Under real, time passes by itself and there is no pause, as in Go.
-inline constexpr std::chrono::milliseconds kSimClientThinkTime{1};
+inline constexpr std::chrono::milliseconds kSimClientThinkTime{3};
 
 using KvOperation = linearizability::Operation<linearizability::KvInput,
                                                linearizability::KvOutput>;

@@ -170,9 +170,10 @@ bool BruteForceRegister(const std::vector<RegisterOperation>& h) {
 // its interval, and gets read the value at that point.
 // With short_values, puts and appends write "1" or "2" (so that random reads
 // often match something); else "x <client> <i> y".
-std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops, int nclients,
-                                    int nkeys, lin::Time max_duration,
-                                    lin::Time max_think, bool short_values = false) {
+std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops,
+                                    int nclients, int nkeys,
+                                    lin::Time max_duration, lin::Time max_think,
+                                    bool short_values = false) {
   auto uniform = [&](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
@@ -190,7 +191,8 @@ std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops, int nclients
     p.op.ret = p.op.call + uniform(0, max_duration);
     clock[c] = p.op.ret + 1;
     p.point = uniform(p.op.call, p.op.ret);
-    p.op.input.key = std::string(1, static_cast<char>('a' + uniform(0, nkeys - 1)));
+    p.op.input.key =
+        std::string(1, static_cast<char>('a' + uniform(0, nkeys - 1)));
     int r = static_cast<int>(uniform(0, 99));
     p.op.input.op = r < 35 ? KvOp::kPut : r < 55 ? KvOp::kAppend : KvOp::kGet;
     if (p.op.input.op != KvOp::kGet) {
@@ -200,9 +202,9 @@ std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops, int nclients
     }
     plan.push_back(std::move(p));
   }
-  std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
-    return a.point < b.point;
-  });
+  std::stable_sort(
+      plan.begin(), plan.end(),
+      [](const Planned& a, const Planned& b) { return a.point < b.point; });
   std::map<std::string, std::string> store;
   std::vector<KvOperation> ops;
   for (Planned& p : plan) {
@@ -214,13 +216,16 @@ std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops, int nclients
     }
     ops.push_back(std::move(p.op));
   }
-  std::stable_sort(ops.begin(), ops.end(), [](const KvOperation& a, const KvOperation& b) {
-    return a.call < b.call;
-  });
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const KvOperation& a, const KvOperation& b) {
+                     return a.call < b.call;
+                   });
   return ops;
 }
 
-std::string DataDir() { return std::string(RAFTLAB_SHARED_DATA) + "/linearizability"; }
+std::string DataDir() {
+  return std::string(RAFTLAB_SHARED_DATA) + "/linearizability";
+}
 
 // Fails the test (not skips it) when the shared data folder is missing.
 bool RequireDataDir() {
@@ -305,8 +310,9 @@ TEST(Linearizability, EqualTimesOverlap) {
 }
 
 TEST(Linearizability, KeysAreIndependentPartitions) {
-  std::vector<KvOperation> h = {Put(0, 0, 10, "x", "1"), Put(1, 0, 10, "y", "2"),
-                                Get(2, 20, 30, "x", "1"), Get(2, 40, 50, "y", "1")};
+  std::vector<KvOperation> h = {
+      Put(0, 0, 10, "x", "1"), Put(1, 0, 10, "y", "2"),
+      Get(2, 20, 30, "x", "1"), Get(2, 40, 50, "y", "1")};
   lin::LinearizationInfo info;
   EXPECT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(0), &info),
             CheckResult::kIllegal);
@@ -319,15 +325,16 @@ TEST(Linearizability, KeysAreIndependentPartitions) {
 }
 
 TEST(Linearizability, PendingCallMayOrMayNotTakeEffect) {
-  EXPECT_EQ(CheckKv({Pending(Put(0, 0, 0, "x", "1")), Get(1, 10, 20, "x", "1")}),
-            CheckResult::kOk);
+  EXPECT_EQ(
+      CheckKv({Pending(Put(0, 0, 0, "x", "1")), Get(1, 10, 20, "x", "1")}),
+      CheckResult::kOk);
   EXPECT_EQ(CheckKv({Pending(Put(0, 0, 0, "x", "1")), Get(1, 10, 20, "x", "")}),
             CheckResult::kOk);
   // ...but not before it was called, and not twice.
   EXPECT_EQ(CheckKv({Get(1, 0, 5, "x", "1"), Pending(Put(0, 10, 0, "x", "1"))}),
             CheckResult::kIllegal);
-  EXPECT_EQ(CheckKv({Pending(Append(0, 0, 0, "x", "a")), Get(1, 10, 20, "x", "a"),
-                     Get(1, 30, 40, "x", "aa")}),
+  EXPECT_EQ(CheckKv({Pending(Append(0, 0, 0, "x", "a")),
+                     Get(1, 10, 20, "x", "a"), Get(1, 30, 40, "x", "aa")}),
             CheckResult::kIllegal);
 }
 
@@ -337,7 +344,8 @@ TEST(Linearizability, ReturnBeforeCallIsRejected) {
 
 TEST(Linearizability, VerboseInfoOfIllegalHistory) {
   // put 1; put 2; get -> 1 (stale).
-  std::vector<KvOperation> h = {Put(0, 0, 10, "x", "1"), Put(0, 20, 30, "x", "2"),
+  std::vector<KvOperation> h = {Put(0, 0, 10, "x", "1"),
+                                Put(0, 20, 30, "x", "2"),
                                 Get(1, 40, 50, "x", "1")};
   lin::LinearizationInfo info;
   ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(1), &info),
@@ -392,9 +400,11 @@ TEST(Linearizability, EventsAreCheckedLikeOperations) {
 // --- The register model -----------------------------------------------------
 
 TEST(Linearizability, RegisterModel) {
-  EXPECT_EQ(CheckRegister({Read(0, 0, 1, std::nullopt), Reg(0, 2, 3, RegisterOp::kWrite, 5),
-                           Reg(1, 4, 5, RegisterOp::kCas, 5, 6), Read(2, 6, 7, 6)}),
-            CheckResult::kOk);
+  EXPECT_EQ(
+      CheckRegister({Read(0, 0, 1, std::nullopt),
+                     Reg(0, 2, 3, RegisterOp::kWrite, 5),
+                     Reg(1, 4, 5, RegisterOp::kCas, 5, 6), Read(2, 6, 7, 6)}),
+      CheckResult::kOk);
   // A successful cas needs a matching value; a failed one a different value.
   EXPECT_EQ(CheckRegister({Reg(0, 0, 1, RegisterOp::kWrite, 1),
                            Reg(1, 2, 3, RegisterOp::kCas, 2, 3)}),
@@ -432,8 +442,9 @@ TEST(Linearizability, RandomKvHistoriesAgreeWithBruteForce) {
   const std::vector<std::string> reads = {"", "1", "2", "12", "21", "22", "3"};
   int ok = 0, illegal = 0;
   for (int iter = 0; iter < 400; iter++) {
-    std::vector<KvOperation> h = GenerateKv(rng, static_cast<int>(uniform(1, 7)), 3,
-                                            static_cast<int>(uniform(1, 2)), 6, 4, true);
+    std::vector<KvOperation> h =
+        GenerateKv(rng, static_cast<int>(uniform(1, 7)), 3,
+                   static_cast<int>(uniform(1, 2)), 6, 4, true);
     for (KvOperation& op : h) {
       int r = static_cast<int>(uniform(0, 99));
       if (op.input.op == KvOp::kGet && r < 60) {
@@ -447,7 +458,8 @@ TEST(Linearizability, RandomKvHistoriesAgreeWithBruteForce) {
     ASSERT_EQ(got, expected ? CheckResult::kOk : CheckResult::kIllegal)
         << "history " << iter;
     lin::LinearizationInfo info;
-    ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(0), &info), got);
+    ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(0), &info),
+              got);
     (expected ? ok : illegal)++;
   }
   // Both verdicts must be well represented for the comparison to mean much.
@@ -486,7 +498,8 @@ TEST(Linearizability, RandomRegisterHistoriesAgreeWithBruteForce) {
       h.push_back(o);
     }
     const bool expected = BruteForceRegister(h);
-    ASSERT_EQ(CheckRegister(h), expected ? CheckResult::kOk : CheckResult::kIllegal)
+    ASSERT_EQ(CheckRegister(h),
+              expected ? CheckResult::kOk : CheckResult::kIllegal)
         << "history " << iter;
     (expected ? ok : illegal)++;
   }
@@ -501,7 +514,8 @@ TEST(Linearizability, RandomRegisterHistoriesAgreeWithBruteForce) {
 // far longer than the universe has.
 std::vector<KvOperation> Pathological() {
   std::vector<KvOperation> h;
-  for (int i = 0; i < 24; i++) h.push_back(Append(i, 0, 100, "x", std::to_string(i) + ","));
+  for (int i = 0; i < 24; i++)
+    h.push_back(Append(i, 0, 100, "x", std::to_string(i) + ","));
   h.push_back(Get(30, 200, 210, "x", "impossible"));
   return h;
 }
@@ -511,8 +525,9 @@ TEST(Linearizability, TimeLimitGivesUnknown) {
   EXPECT_EQ(lin::CheckOperations(lin::KvModel{}, h, milliseconds(20)),
             CheckResult::kUnknown);
   lin::LinearizationInfo info;
-  EXPECT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, milliseconds(20), &info),
-            CheckResult::kUnknown);
+  EXPECT_EQ(
+      lin::CheckOperationsVerbose(lin::KvModel{}, h, milliseconds(20), &info),
+      CheckResult::kUnknown);
   ASSERT_EQ(info.partitions.size(), 1u);
   EXPECT_EQ(info.partitions[0].result, CheckResult::kUnknown);
   EXPECT_FALSE(info.partitions[0].partials.empty());
@@ -527,8 +542,9 @@ TEST(Linearizability, EasyIllegalPartitionIsFoundBesideAHardOne) {
   }
   h.push_back(Get(1, 800, 810, "y", "0"));
   lin::LinearizationInfo info;
-  EXPECT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, milliseconds(200), &info),
-            CheckResult::kIllegal);
+  EXPECT_EQ(
+      lin::CheckOperationsVerbose(lin::KvModel{}, h, milliseconds(200), &info),
+      CheckResult::kIllegal);
   EXPECT_EQ(lin::CheckOperations(lin::KvModel{}, h, milliseconds(200)),
             CheckResult::kIllegal);
 }
@@ -538,13 +554,15 @@ TEST(Linearizability, LargeGeneratedHistory) {
   std::vector<KvOperation> h = GenerateKv(rng, 8000, 10, 4, 100, 60);
   ASSERT_EQ(h.size(), 8000u);
   auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(lin::CheckOperations(lin::KvModel{}, h, seconds(60)), CheckResult::kOk);
+  EXPECT_EQ(lin::CheckOperations(lin::KvModel{}, h, seconds(60)),
+            CheckResult::kOk);
   lin::LinearizationInfo info;
   EXPECT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(60), &info),
             CheckResult::kOk);
-  std::printf("  8000 operations: checked (plain and verbose) in %.3f s\n",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                  .count());
+  std::printf(
+      "  8000 operations: checked (plain and verbose) in %.3f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
   // One stale read late in the history.
   for (size_t i = h.size() - 200; i < h.size(); i++) {
     if (h[i].input.op == KvOp::kGet) {
@@ -561,7 +579,8 @@ TEST(Linearizability, LargeGeneratedHistory) {
 TEST(Linearizability, PorcupineKvHistories) {
   if (!RequireDataDir()) return;
   int files = 0;
-  for (const std::string name : {"c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"}) {
+  for (const std::string name :
+       {"c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"}) {
     const std::string path = DataDir() + "/kv/" + name + ".txt";
     ASSERT_TRUE(std::filesystem::exists(path)) << path;
     std::ifstream in(path);
@@ -587,15 +606,18 @@ TEST(Linearizability, PorcupineKvHistoriesVerbose) {
     std::ifstream in(path);
     lin::KvHistory h = lin::ReadPorcupineKvHistory(in, path);
     lin::LinearizationInfo info;
-    ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h.ops, seconds(60), &info),
-              CheckResult::kIllegal)
+    ASSERT_EQ(
+        lin::CheckOperationsVerbose(lin::KvModel{}, h.ops, seconds(60), &info),
+        CheckResult::kIllegal)
         << path;
     bool some_failing_op = false;
     for (const lin::PartitionInfo& p : info.partitions) {
-      if (p.result == CheckResult::kIllegal) some_failing_op |= p.failing_op >= 0;
+      if (p.result == CheckResult::kIllegal)
+        some_failing_op |= p.failing_op >= 0;
     }
     EXPECT_TRUE(some_failing_op);
-    lin::VisualizationData data = lin::MakeVisualization(lin::KvModel{}, h.ops, info);
+    lin::VisualizationData data =
+        lin::MakeVisualization(lin::KvModel{}, h.ops, info);
     EXPECT_EQ(data.partitions.size(), info.partitions.size());
   }
 }
@@ -616,9 +638,11 @@ TEST(Linearizability, JepsenEtcdHistories) {
     std::ifstream in(e.path());
     lin::RegisterHistory h = lin::ReadJepsenHistory(in, name);
     ASSERT_FALSE(h.ops.empty()) << name;
-    const CheckResult want = expected[name] == "linearizable" ? CheckResult::kOk
-                                                              : CheckResult::kIllegal;
-    EXPECT_EQ(lin::CheckOperations(lin::RegisterModel{}, h.ops, seconds(60)), want)
+    const CheckResult want = expected[name] == "linearizable"
+                                 ? CheckResult::kOk
+                                 : CheckResult::kIllegal;
+    EXPECT_EQ(lin::CheckOperations(lin::RegisterModel{}, h.ops, seconds(60)),
+              want)
         << name;
     checked++;
   }
@@ -690,13 +714,18 @@ TEST(Linearizability, TextFormatErrorsNameTheLine) {
             "f.txt:2: return time must be an integer, not 'x'");
   EXPECT_EQ(TextError("\n\n0 1 2 frob k - v\n"),
             "f.txt:3: op must be get, put or append, not 'frob'");
-  EXPECT_EQ(TextError("0 5 2 get k - v\n"), "f.txt:1: return time is before call time");
-  EXPECT_EQ(TextError("0 1 2 get k - \"unterminated\n"), "f.txt:1: unterminated string");
+  EXPECT_EQ(TextError("0 5 2 get k - v\n"),
+            "f.txt:1: return time is before call time");
+  EXPECT_EQ(TextError("0 1 2 get k - \"unterminated\n"),
+            "f.txt:1: unterminated string");
   EXPECT_EQ(TextError("0 1 2 get k -\n"),
-            "f.txt:1: expected 7 fields (client call return op key value output), got 6");
-  EXPECT_EQ(TextError("0 1 - get k - v\n"),
-            "f.txt:1: a pending get (return -) must have output ? (never seen)");
-  EXPECT_EQ(TextError("unit parsecs\n"), "f.txt:1: a unit line is: unit ns|us|ms|s|none");
+            "f.txt:1: expected 7 fields (client call return op key value "
+            "output), got 6");
+  EXPECT_EQ(
+      TextError("0 1 - get k - v\n"),
+      "f.txt:1: a pending get (return -) must have output ? (never seen)");
+  EXPECT_EQ(TextError("unit parsecs\n"),
+            "f.txt:1: a unit line is: unit ns|us|ms|s|none");
   EXPECT_EQ(TextError("0 1 2 get k - v\"w\n"),
             "f.txt:1: '\"' inside a bare word (quote the whole string)");
   EXPECT_EQ(TextError("0 1 2 get k - v\n"), "");
@@ -715,12 +744,14 @@ TEST(Linearizability, PorcupineAndJepsenReaders) {
   EXPECT_EQ(h.ops[1].call, 1);
   EXPECT_EQ(h.ops[1].ret, 3);
   EXPECT_TRUE(h.ops[2].pending);
-  std::istringstream bad("{:process 0, :type :ok, :f :put, :key \"a\", :value \"v\"}\n");
+  std::istringstream bad(
+      "{:process 0, :type :ok, :f :put, :key \"a\", :value \"v\"}\n");
   try {
     lin::ReadPorcupineKvHistory(bad, "kv");
     ADD_FAILURE() << "no error";
   } catch (const lin::ParseError& e) {
-    EXPECT_EQ(std::string(e.what()), "kv:1: :ok from process 0 with no pending call");
+    EXPECT_EQ(std::string(e.what()),
+              "kv:1: :ok from process 0 with no pending call");
   }
 
   std::istringstream jep(
@@ -750,15 +781,18 @@ TEST(Linearizability, PorcupineAndJepsenReaders) {
     lin::ReadJepsenHistory(jbad, "etcd");
     ADD_FAILURE() << "no error";
   } catch (const lin::ParseError& e) {
-    EXPECT_EQ(std::string(e.what()), "etcd:1: a cas value is [from to], not '[3]'");
+    EXPECT_EQ(std::string(e.what()),
+              "etcd:1: a cas value is [from to], not '[3]'");
   }
 }
 
 TEST(Linearizability, FormatDetection) {
-  EXPECT_EQ(lin::DetectFormat("{:process 0, :type :invoke}\n"), lin::HistoryFormat::kPorcupineKv);
+  EXPECT_EQ(lin::DetectFormat("{:process 0, :type :invoke}\n"),
+            lin::HistoryFormat::kPorcupineKv);
   EXPECT_EQ(lin::DetectFormat("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"),
             lin::HistoryFormat::kJepsen);
-  EXPECT_EQ(lin::DetectFormat("# c\nunit ns\n0 1 2 get k - v\n"), lin::HistoryFormat::kText);
+  EXPECT_EQ(lin::DetectFormat("# c\nunit ns\n0 1 2 get k - v\n"),
+            lin::HistoryFormat::kText);
   EXPECT_EQ(lin::FormatFromName("jepsen"), lin::HistoryFormat::kJepsen);
   EXPECT_FALSE(lin::FormatFromName("xml").has_value());
 }
@@ -766,17 +800,19 @@ TEST(Linearizability, FormatDetection) {
 // --- The picture ------------------------------------------------------------
 
 TEST(Linearizability, HtmlPictureHasPartitionsFailureAndFaults) {
-  std::vector<KvOperation> h = {
-      Put(0, 0, 10, "x", "1"), Put(0, 20, 30, "x", "2"),
-      Get(1, 40, 50, "x", "1"),  // stale
-      Put(2, 5, 15, "y", "</script><b>&"), Get(2, 60, 70, "y", "</script><b>&"),
-      Pending(Append(3, 65, 0, "z", "q"))};
+  std::vector<KvOperation> h = {Put(0, 0, 10, "x", "1"),
+                                Put(0, 20, 30, "x", "2"),
+                                Get(1, 40, 50, "x", "1"),  // stale
+                                Put(2, 5, 15, "y", "</script><b>&"),
+                                Get(2, 60, 70, "y", "</script><b>&"),
+                                Pending(Append(3, 65, 0, "z", "q"))};
   std::vector<lin::Fault> faults = {{12, 45, "partition [0 1] [2 3 4]"},
                                     {47, std::nullopt, "crash server 3"}};
   lin::LinearizationInfo info;
   ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(1), &info),
             CheckResult::kIllegal);
-  lin::VisualizationData data = lin::MakeVisualization(lin::KvModel{}, h, info, faults);
+  lin::VisualizationData data =
+      lin::MakeVisualization(lin::KvModel{}, h, info, faults);
   data.title = "test picture";
   ASSERT_EQ(data.partitions.size(), 3u);
   ASSERT_EQ(data.partitions[0].failing_op, 2);
@@ -784,8 +820,9 @@ TEST(Linearizability, HtmlPictureHasPartitionsFailureAndFaults) {
   ASSERT_EQ(data.partitions[0].partials[0].size(), 2u);
   EXPECT_EQ(data.partitions[0].partials[0][1].state, "'2'");
 
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "raftlab-linearizability-test.html").string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            "raftlab-linearizability-test.html")
+                               .string();
   std::string error;
   ASSERT_TRUE(lin::WriteHtmlFile(path, data, &error)) << error;
   const std::string html = ReadAll(path);

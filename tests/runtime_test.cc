@@ -424,10 +424,10 @@ TEST(Runtime, HugeTimeoutsDoNotWrapAround) {
     });
     labrpc::Go("waiter", [&] {
       DtorCounter c(&unwound);
-      auto mu = std::make_shared<labrpc::Mutex>("forever");
+      labrpc::Mutex mu("forever");
       labrpc::CondVar cv("forever");
-      MutexLock l(*mu);
-      cv.WaitFor(*mu, forever);
+      MutexLock l(mu);
+      cv.WaitFor(mu, forever);
       woke++;
     });
     labrpc::Go("receiver", [&] {

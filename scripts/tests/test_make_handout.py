@@ -52,6 +52,12 @@ class StripTest(unittest.TestCase):
         text = "a\n  b // SOLUTION is mentioned here\nc\n"
         self.assertEqual(mh.strip_solution(text, "x.cc"), text)
 
+    def test_no_double_blank_line_where_a_region_was(self):
+        text = ("a\n\n// SOLUTION BEGIN\nint f();\n// SOLUTION END\n\nb\n"
+                "\n// SOLUTION BEGIN\nx\n// SOLUTION END\n//@ y\n\nc\n")
+        self.assertEqual(mh.strip_solution(text, "x.cc"),
+                         "a\n\nb\n\ny\n\nc\n")
+
     def test_marker_labels_allowed(self):
         text = "// SOLUTION BEGIN 2A\nx\n// SOLUTION END 2A\ny\n"
         self.assertEqual(mh.strip_solution(text, "x.cc"), "y\n")
