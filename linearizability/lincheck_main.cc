@@ -212,8 +212,8 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   size_t width = 5;
   for (const std::string& f : o.files) width = std::max(width, f.size());
-  std::printf("%-*s  %-9s %6s %5s  %-19s %10s %10s\n", static_cast<int>(width),
-              "file", "format", "ops", "parts", "verdict", "time", "cpu");
+  std::printf("%-*s  %-9s %6s %5s  %-19s %11s %11s\n", static_cast<int>(width),
+              "file", "format", "ops", "parts", "verdict", "wall", "cpu");
   double total = 0, total_cpu = 0;
   int status = 0;
   for (const std::string& f : o.files) {
@@ -221,9 +221,10 @@ int main(int argc, char** argv) {
     if (!r.error.empty()) {
       std::fprintf(stderr, "lincheck: %s\n", r.error.c_str());
     }
-    std::printf("%-*s  %-9s %6zu %5zu  %-19s %8.3f s %8.3f s\n",
+    std::printf("%-*s  %-9s %6zu %5zu  %-19s %8.1f ms %8.1f ms\n",
                 static_cast<int>(width), r.file.c_str(), r.format.c_str(),
-                r.ops, r.partitions, Verdict(r), r.seconds, r.cpu_seconds);
+                r.ops, r.partitions, Verdict(r), 1e3 * r.seconds,
+                1e3 * r.cpu_seconds);
     std::fflush(stdout);
     total += r.seconds;
     total_cpu += r.cpu_seconds;
@@ -235,9 +236,9 @@ int main(int argc, char** argv) {
     rows.push_back(std::move(r));
   }
   if (rows.size() > 1) {
-    std::printf("%-*s  %-9s %6s %5s  %-19s %8.3f s %8.3f s\n",
-                static_cast<int>(width), "total", "", "", "", "", total,
-                total_cpu);
+    std::printf("%-*s  %-9s %6s %5s  %-19s %8.1f ms %8.1f ms\n",
+                static_cast<int>(width), "total", "", "", "", "", 1e3 * total,
+                1e3 * total_cpu);
   }
   return status;
 }
