@@ -17,8 +17,11 @@ namespace labrpc {
 namespace internal {
 
 // How often a caller waiting for a handler re-checks that the server is
-// still alive (Go's labrpc polls every 100 ms; topology changes also wake
-// the caller at once, see Network::NotifyWaitersLocked).
+// still alive, as Go's labrpc does. Every change to an end or a server also
+// wakes waiting callers (NetState::NotifyWaitersLocked), so a deleted
+// server's calls fail at once rather than up to 100 ms later; that keeps
+// TestKilled's "within 100 ms" free of a race between the poll and the
+// test's own timer.
 constexpr Duration kDeadCheckInterval = std::chrono::milliseconds(100);
 
 // A caller waiting for its handler's result. Shared by the caller and the

@@ -302,8 +302,9 @@ class Network {
     AddServer(std::to_string(name), std::move(server));
   }
 
-  // Removes the server: calls in flight to it fail (within 100 ms), later
-  // calls find it unreachable. Its handlers still running run to the end.
+  // Removes the server: calls in flight to it fail at once (Go: within
+  // 100 ms), later calls find it unreachable. Its handlers still running
+  // run to the end; their replies are discarded.
   void DeleteServer(const std::string& name);
   void DeleteServer(int name) { DeleteServer(std::to_string(name)); }
 

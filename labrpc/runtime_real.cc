@@ -1,4 +1,4 @@
-// The real backend: one OS thread per task, std mutexes and condition
+// The real backend: one OS thread per running task (threads are pooled), std mutexes and condition
 // variables, the steady clock, and a Boost.Asio io_context whose timers run
 // AfterFunc. Stopping the world is a std::stop_source: every cancellable wait
 // is registered with its token, so a stop request wakes them all and they
@@ -9,12 +9,14 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -110,7 +112,10 @@ class RealBackend : public Backend {
   RealBackend(World* world, const WorldOptions& options)
       : world_(world), options_(options), rng_(options.seed),
         start_(Clock::now()) {}
-  ~RealBackend() override { StopTimers(); }
+  ~RealBackend() override {
+    StopTimers();
+    JoinWorkers();
+  }
 
   void Run(std::function<void()> root) override;
   void Go(std::string name, std::function<void()> fn) override;
@@ -155,6 +160,8 @@ class RealBackend : public Backend {
 
  private:
   void StartTask(std::unique_ptr<RealTask> task, std::function<void()> fn);
+  void Worker(std::unique_ptr<RealTask> task, std::function<void()> fn);
+  void JoinWorkers();
   void RunTaskBody(RealTask* task, const std::function<void()>& fn);
   void RecordError(std::exception_ptr e);
   void BeginStop();
@@ -169,6 +176,15 @@ class RealBackend : public Backend {
   std::stop_source stop_;
   uint64_t next_id_ = 0;
   std::map<uint64_t, std::string> live_;  // live non-root tasks: id -> name
+  // The worker pool: idle workers wait on work_ready_ for pending_ tasks.
+  // idle_workers_ counts idle workers not yet claimed by a pending task.
+  std::condition_variable work_ready_;
+  std::deque<std::pair<std::unique_ptr<RealTask>, std::function<void()>>>
+      pending_;
+  int idle_workers_ = 0;
+  bool workers_exit_ = false;
+  std::mutex workers_mu_;  // guards workers_
+  std::vector<std::thread> workers_;
   std::exception_ptr first_error_;
 
   // AfterFunc's timers run on one io_context thread, started on first use.
@@ -282,6 +298,8 @@ void RealBackend::Run(std::function<void()> root) {
     }
     std::abort();
   }
+  l.unlock();
+  JoinWorkers();
   if (first_error_) std::rethrow_exception(first_error_);
 }
 
@@ -311,13 +329,50 @@ void RealBackend::Go(std::string name, std::function<void()> fn) {
 
 void RealBackend::StartTask(std::unique_ptr<RealTask> task,
                             std::function<void()> fn) {
-  std::thread([this, task = std::move(task), fn = std::move(fn)]() mutable {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (idle_workers_ > 0) {
+      pending_.emplace_back(std::move(task), std::move(fn));
+      idle_workers_--;  // claimed: the next Go must not count on it
+      work_ready_.notify_one();
+      return;
+    }
+  }
+  std::lock_guard<std::mutex> l(workers_mu_);
+  workers_.emplace_back(&RealBackend::Worker, this, std::move(task),
+                        std::move(fn));
+}
+
+// A worker thread runs its first task, then further tasks handed to it by
+// StartTask, and exits when the world ends. Reusing threads keeps a task
+// start (one per RPC) at a queue hand-off instead of a thread creation.
+void RealBackend::Worker(std::unique_ptr<RealTask> task,
+                         std::function<void()> fn) {
+  while (true) {
     RunTaskBody(task.get(), fn);
     fn = nullptr;  // captured objects die before the world may end
-    std::lock_guard<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu_);
     live_.erase(task->id);
     if (live_.empty()) all_done_.notify_all();
-  }).detach();
+    task.reset();
+    idle_workers_++;
+    work_ready_.wait(l, [&] { return !pending_.empty() || workers_exit_; });
+    if (pending_.empty()) return;  // the world is over
+    task = std::move(pending_.front().first);
+    fn = std::move(pending_.front().second);
+    pending_.pop_front();
+  }
+}
+
+void RealBackend::JoinWorkers() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    workers_exit_ = true;
+  }
+  work_ready_.notify_all();
+  std::lock_guard<std::mutex> l(workers_mu_);
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
 }
 
 void RealBackend::AfterFunc(Duration delay, std::function<void()> fn) {

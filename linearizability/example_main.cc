@@ -121,8 +121,9 @@ int main(int argc, char** argv) {
   const std::vector<lin::Fault> faults = {
       {200 * kMs, 650 * kMs, "unreliable network"},
       {800 * kMs, 1150 * kMs, "partition [0 1 2] [3 4]: leader 4 in minority"},
-      {1250 * kMs, std::nullopt, "crash server 1"},
-      {1380 * kMs, std::nullopt, "restart server 1"},
+      {1220 * kMs, 1330 * kMs, "S1 down"},
+      {1400 * kMs, 1400 * kMs, "S3 restarted"},
+      {1440 * kMs, std::nullopt, "unreliable network"},
   };
   std::vector<lin::KvOperation> ops = Generate(faults);
 

@@ -105,10 +105,16 @@ function h(tag, attrs, parent, text) {
   if (parent) parent.appendChild(e);
   return e;
 }
+// Times are relative to DATA.base (shown with a "+" unless it is 0).
 function fmtTime(t) {
   if (!DATA.tps) return "#" + t;
   const s = t / DATA.tps;
-  return "+" + (Math.abs(s) >= 100 ? s.toFixed(3) : s.toFixed(6)) + " s";
+  return (DATA.base === "0" ? "" : "+") +
+      (Math.abs(s) >= 100 ? s.toFixed(3) : s.toFixed(6)) + " s";
+}
+function faultTime(f) {
+  return f[1] === f[0] ? fmtTime(f[0]) :
+      fmtTime(f[0]) + " \u2013 " + (f[1] === null ? "end" : fmtTime(f[1]));
 }
 function partName(p) {
   const P = DATA.parts[p];
@@ -164,7 +170,7 @@ function faultLanes(sc) {
   const lanes = [];
   return DATA.faults.map(f => {
     const x0 = sc.x(f[0]);
-    const x1 = Math.max(f[1] === null ? x0 : sc.x(f[1]), x0 + 7 * f[2].length + 8);
+    const x1 = Math.max(f[1] === null ? sc.end : sc.x(f[1]), x0 + 7 * f[2].length + 8);
     let l = 0;
     while (l < lanes.length && lanes[l] > x0) l++;
     lanes[l] = x1;
@@ -185,18 +191,19 @@ function drawPartition(p, container) {
   const labels = el("svg", {class: "labels", width: LABELS, height: height}, strip);
   const svg = el("svg", {width: sc.width, height: height}, strip);
   // Faults: a band (or a line for an instant) across the rows, label on top.
+  // A fault with no end lasted to the end of the history.
   DATA.faults.forEach((f, k) => {
     const g = el("g", {class: "fault"}, svg);
     const x0 = sc.x(f[0]);
-    if (f[1] === null) {
+    if (f[1] === f[0]) {
       el("line", {x1: x0, x2: x0, y1: lanes[k] * LANE + 2, y2: height - AXIS}, g);
     } else {
-      el("rect", {x: x0, y: lanes[k] * LANE + 2, width: Math.max(2, sc.x(f[1]) - x0),
+      const x1 = f[1] === null ? sc.end : sc.x(f[1]);
+      el("rect", {x: x0, y: lanes[k] * LANE + 2, width: Math.max(2, x1 - x0),
                   height: height - AXIS - lanes[k] * LANE - 2}, g);
     }
     el("text", {x: x0 + 3, y: lanes[k] * LANE + 12}, g, f[2]);
-    el("title", {}, g, f[2] + "\n" + fmtTime(f[0]) +
-       (f[1] === null ? "" : " to " + fmtTime(f[1])));
+    el("title", {}, g, f[2] + "\n" + faultTime(f));
   });
   clients.forEach((c, i) => {
     const y = top + i * ROW;
@@ -312,7 +319,7 @@ function pin(p, i) {
       h("h2", {}, panel, "Faults");
       const fl = h("ul", {}, panel);
       for (const f of DATA.faults) {
-        h("li", {}, fl, fmtTime(f[0]) + (f[1] === null ? "" : " \u2013 " + fmtTime(f[1])) + ": " + f[2]);
+        h("li", {}, fl, faultTime(f) + ": " + f[2]);
       }
     }
     return;

@@ -91,15 +91,29 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-// The earliest time in the picture; all times are written relative to it so
-// that they stay exact as JavaScript numbers.
+// The time all others are written relative to: 0 when every time fits a
+// JavaScript number exactly as it is (the lab's nanoseconds since the start
+// of the world), else the earliest time (e.g. nanoseconds since the epoch).
 Time BaseTime(const VisualizationData& d) {
-  Time base = std::numeric_limits<Time>::max();
+  Time lo = std::numeric_limits<Time>::max();
+  Time hi = std::numeric_limits<Time>::min();
+  auto see = [&](Time t) {
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  };
   for (const VisPartition& p : d.partitions) {
-    for (const VisOperation& op : p.ops) base = std::min(base, op.call);
+    for (const VisOperation& op : p.ops) {
+      see(op.call);
+      if (!op.pending) see(op.ret);
+    }
   }
-  for (const Fault& f : d.faults) base = std::min(base, f.start);
-  return base == std::numeric_limits<Time>::max() ? 0 : base;
+  for (const Fault& f : d.faults) {
+    see(f.start);
+    if (f.end) see(*f.end);
+  }
+  if (lo > hi) return 0;  // nothing to draw
+  constexpr Time kExact = Time{1} << 53;
+  return lo >= 0 && hi < kExact ? 0 : lo;
 }
 
 std::string Data(const VisualizationData& d) {

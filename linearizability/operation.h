@@ -103,9 +103,9 @@ std::vector<Operation<In, Out>> EventsToOperations(
 // Drawn on the picture's time axis; the check ignores faults.
 struct Fault {
   Time start = 0;
-  // When it was healed; none for an instantaneous event (a crash, a
-  // restart), drawn as a line. A fault still in force when the history ends
-  // should be given the history's last time as its end.
+  // When it was healed; none if it was still in force when the history
+  // ended. An instantaneous event (a restart, say) has end == start and is
+  // drawn as a line.
   std::optional<Time> end;
   std::string label;
 };

@@ -112,8 +112,12 @@ class PartitionSearch {
     std::optional<typename M::State> next =
         model_.Step(pool_.Get(state_), ops_[id]->input, ops_[id]->output);
     if (next) {
-      const uint64_t h = model_traits::HashState(model_, *next);
-      const uint32_t next_id = pool_.Intern(std::move(*next), h);
+      // Reads leave the state as it was: skip hashing it again.
+      uint32_t next_id = state_;
+      if (!(*next == pool_.Get(state_))) {
+        const uint64_t h = model_traits::HashState(model_, *next);
+        next_id = pool_.Intern(std::move(*next), h);
+      }
       const uint64_t set_hash = set_hash_ ^ zobrist_[id];
       linearized_.Set(id);
       if (cache_.Insert(linearized_, set_hash, next_id)) {

@@ -4,7 +4,8 @@
 //   # comment                    (a token starting with # ends the line)
 //   unit ns                      (ns | us | ms | s | none; default ns; only
 //                                 the picture's time labels use it)
-//   fault <start> <end> <label>  (something the harness did; <end> may be -)
+//   fault <start> <end> <label>  (something the harness did; <end> is - if
+//                                 it lasted to the end of the history)
 //   <client> <call> <return> <op> <key> <value> <output>
 //
 // <client> is an integer >= 0; <call> and <return> integers with call <=
@@ -19,7 +20,7 @@
 //
 //   unit ms
 //   fault 120 900 "partition [0 1] [2 3 4]"
-//   fault 450 - "crash server 2"
+//   fault 450 - "unreliable network"
 //   0 100 130 put k "x 0 0 y" -
 //   1 110 140 get k - "x 0 0 y"
 //   2 150 - append k "x 2 0 y" -

@@ -10,6 +10,7 @@ log and its own replay command.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import fnmatch
 import os
@@ -81,11 +82,24 @@ def list_tests(binary: Path) -> list[str]:
     return parse_test_list(out.stdout)
 
 
-def discover(binaries: Iterable[Path]) -> dict[str, Path]:
-    """Maps every test name to the binary that holds it (first one wins)."""
+def discover(binaries: Iterable[Path],
+             errors: list[str] | None = None) -> dict[str, Path]:
+    """Maps every test name to the binary that holds it (first one wins).
+    Binaries are listed in parallel. A binary that cannot list its tests is
+    skipped, with a message appended to `errors` (raised if None)."""
+    binaries = list(binaries)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
+        futures = [ex.submit(list_tests, b) for b in binaries]
     found: dict[str, Path] = {}
-    for b in binaries:
-        for t in list_tests(b):
+    for b, f in zip(binaries, futures):
+        try:
+            tests = f.result()
+        except RuntimeError as e:
+            if errors is None:
+                raise
+            errors.append(str(e))
+            continue
+        for t in tests:
             found.setdefault(t, b)
     return found
 

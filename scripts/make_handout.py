@@ -273,10 +273,10 @@ def run_graded(tree: Path, stages: list[str], jobs: int,
     """Every graded test of `stages` must fail cleanly: gtest FAILED, exit
     status 1, a failure message, within the time limit."""
     binaries = gtestrun.find_binaries(tree / "build")
-    where = gtestrun.discover(binaries)
     try:
+        where = gtestrun.discover(binaries)
         tests = gtestrun.select(where, stages)
-    except ValueError as e:
+    except (RuntimeError, ValueError) as e:
         check.bad(f"graded tests: {e}")
         return
     runs = [gtestrun.Run(t, where[t], "sim", 1, timeout=TEST_TIME_LIMIT)

@@ -666,7 +666,7 @@ TEST(Linearizability, TextFormatReadsAndRoundTrips) {
       "# a comment\n"
       "unit ms\n"
       "fault 120 900 \"partition [0 1] [2 3 4]\"\n"
-      "fault 450 - \"crash server 2\"  # trailing comment\n"
+      "fault 450 - \"S2 down\"  # trailing comment\n"
       "\n"
       "0 100 130 put k \"x 0 0 y\" -\n"
       "1 110 140 get k - \"x 0 0 y\"\n"
@@ -816,7 +816,7 @@ TEST(Linearizability, HtmlPictureHasPartitionsFailureAndFaults) {
                                 Get(2, 60, 70, "y", "</script><b>&"),
                                 Pending(Append(3, 65, 0, "z", "q"))};
   std::vector<lin::Fault> faults = {{12, 45, "partition [0 1] [2 3 4]"},
-                                    {47, std::nullopt, "crash server 3"}};
+                                    {47, std::nullopt, "S3 down"}};
   lin::LinearizationInfo info;
   ASSERT_EQ(lin::CheckOperationsVerbose(lin::KvModel{}, h, seconds(1), &info),
             CheckResult::kIllegal);
@@ -840,7 +840,7 @@ TEST(Linearizability, HtmlPictureHasPartitionsFailureAndFaults) {
   EXPECT_NE(html.find("get('x') -&gt; '1'"), std::string::npos);  // the summary
   EXPECT_NE(html.find("\"get('x') -> '1'\""), std::string::npos);  // the data
   EXPECT_NE(html.find("partition [0 1] [2 3 4]"), std::string::npos);
-  EXPECT_NE(html.find("crash server 3"), std::string::npos);
+  EXPECT_NE(html.find("S3 down"), std::string::npos);
   EXPECT_NE(html.find("<title>test picture</title>"), std::string::npos);
   // Values cannot close the script early.
   EXPECT_EQ(html.find("</script><b>"), std::string::npos);
