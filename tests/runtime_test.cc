@@ -207,16 +207,24 @@ TEST(Runtime, SleepersWakeInOrderOfDuration) {
     std::vector<int> woken;
     labrpc::WaitGroup wg;
     wg.Add(5);
+    // Every sleeper aims at a deadline on one common clock reading, so the
+    // wake order depends only on the deadlines, not on how late the OS
+    // started each task (under real, TSan and load can delay that by more
+    // than `unit`).
+    const Duration start = labrpc::Now();
     for (int k : order) {
       labrpc::Go("sleeper-" + std::to_string(k), [&, k] {
-        Duration d = unit * (k + 1);
+        Duration deadline = start + unit * (k + 1);
+        Duration d = deadline - labrpc::Now();
         Duration t0 = labrpc::Now();
         labrpc::Sleep(d);
         Duration slept = labrpc::Now() - t0;
         if (InSim()) {
           EXPECT_EQ(slept, d);
+          EXPECT_EQ(labrpc::Now(), deadline);
         } else {
           EXPECT_GE(slept, d);
+          EXPECT_GE(labrpc::Now(), deadline);
         }
         {
           MutexLock l(mu);
