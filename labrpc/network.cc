@@ -314,7 +314,19 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
 
 Network::Network() : state_(std::make_shared<internal::NetState>()) {}
 
-Network::~Network() { Cleanup(); }
+Network::~Network() {
+  Cleanup();
+  // Drop the servers: a service usually holds an object that holds ends,
+  // and every end holds this state, so keeping them would be a reference
+  // cycle that never frees the peers. Destroy them outside the lock.
+  std::unordered_map<std::string, std::shared_ptr<Server>> servers;
+  if (World::CurrentOrNull() != nullptr) {
+    MutexLock l(state_->mu);
+    servers.swap(state_->servers);
+  } else {
+    servers.swap(state_->servers);  // no world, so no task can race us
+  }
+}
 
 void Network::Cleanup() { state_->done.store(true); }
 

@@ -269,8 +269,9 @@ class ClientEnd {
 class Network {
  public:
   Network();
-  // Calls Cleanup(). Ends and in-flight calls keep the network's state
-  // alive, so they may outlive this object.
+  // Calls Cleanup() and drops every server, so that services holding ends
+  // (which hold the network's state) are freed. Ends and in-flight calls
+  // keep the network's state alive, so they may outlive this object.
   ~Network();
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;

@@ -165,23 +165,24 @@ RaftStatus Raft::Status() {
 
 std::shared_ptr<labrpc::Service> Raft::service() {
   auto svc = std::make_shared<labrpc::Service>("Raft");
-  // The handlers own the peer, so a handler still running after the tester
-  // dropped its pointer (a crash) does not outlive the object.
-  std::shared_ptr<Raft> self = shared_from_this();
+  // Weak, because the peer's own ends keep the network, and so this
+  // service, alive: a strong pointer would make a cycle that is never freed.
+  // Whoever serves the peer (the tester, the KV server) owns it.
+  std::weak_ptr<Raft> weak = weak_from_this();
   svc->Register<RequestVoteArgs, RequestVoteReply>(
       "RequestVote",
-      [self](const RequestVoteArgs& args, RequestVoteReply* reply) {
-        self->RequestVote(args, reply);
+      [weak](const RequestVoteArgs& args, RequestVoteReply* reply) {
+        if (auto self = weak.lock()) self->RequestVote(args, reply);
       });
   svc->Register<AppendEntriesArgs, AppendEntriesReply>(
       "AppendEntries",
-      [self](const AppendEntriesArgs& args, AppendEntriesReply* reply) {
-        self->AppendEntries(args, reply);
+      [weak](const AppendEntriesArgs& args, AppendEntriesReply* reply) {
+        if (auto self = weak.lock()) self->AppendEntries(args, reply);
       });
   svc->Register<InstallSnapshotArgs, InstallSnapshotReply>(
       "InstallSnapshot",
-      [self](const InstallSnapshotArgs& args, InstallSnapshotReply* reply) {
-        self->InstallSnapshot(args, reply);
+      [weak](const InstallSnapshotArgs& args, InstallSnapshotReply* reply) {
+        if (auto self = weak.lock()) self->InstallSnapshot(args, reply);
       });
   return svc;
 }

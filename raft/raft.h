@@ -94,8 +94,10 @@ class Raft : public std::enable_shared_from_this<Raft> {
   RaftStatus Status();
 
   // A fresh labrpc service named "Raft" with the methods RequestVote,
-  // AppendEntries and InstallSnapshot, dispatching to this peer. The
-  // service keeps the peer alive while a server holds it.
+  // AppendEntries and InstallSnapshot, dispatching to this peer. It holds
+  // the peer weakly (the peer's ends keep the network and its servers
+  // alive, so a strong pointer would be a cycle): the caller keeps the
+  // shared_ptr from Make for as long as the peer serves.
   std::shared_ptr<labrpc::Service> service();
 
   // RPC handlers (the receiver implementations of Figures 2 and 13). The

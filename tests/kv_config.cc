@@ -446,7 +446,7 @@ void KvConfig::End() {
 namespace {
 
 // Records a finished clerk call in `log` (if any), then lets the client
-// think (sim only; see kSimClientThinkTime).
+// think (sim only; see kSimClientMaxThinkMs).
 void Record(const OpLogPtr& log, int cli, KvOp op, const std::string& key,
             const std::string& value, const std::string& output, int64_t start,
             int64_t end) {
@@ -460,7 +460,8 @@ void Record(const OpLogPtr& log, int cli, KvOp op, const std::string& key,
     log->Append(o);
   }
   if (labrpc::World::Current().backend() == labrpc::Backend::kSim) {
-    labrpc::Sleep(kSimClientThinkTime);
+    labrpc::Sleep(
+        std::chrono::milliseconds(1 + labrpc::RandInt(kSimClientMaxThinkMs)));
   }
 }
 

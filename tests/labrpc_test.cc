@@ -877,4 +877,37 @@ TEST(Labrpc, SimDeterminism) {
   EXPECT_NE(run(11), run(12));
 }
 
+// A service that holds an end (as Raft and the KV server do) forms a cycle
+// through the network's shared state; destroying the Network must break it.
+struct EndHolder {
+  std::shared_ptr<labrpc::ClientEnd> end;
+};
+
+TEST(Labrpc, DestroyingNetworkFreesServices) {
+  std::weak_ptr<EndHolder> weak;
+  RunInWorld([&] {
+    {
+      Network net;
+      auto holder = std::make_shared<EndHolder>();
+      holder->end = net.MakeEnd("holder-end");
+      net.Connect("holder-end", "holder-server");
+      net.Enable("holder-end", true);
+      auto service = std::make_shared<labrpc::Service>("Holder");
+      service->Register<int, int>(
+          "Ping", std::function<void(const int&, int*)>(
+                      [holder](const int& a, int* r) { *r = a; }));
+      auto server = std::make_shared<labrpc::Server>();
+      server->AddService(service);
+      net.AddServer("holder-server", server);
+      int reply = 0;
+      EXPECT_TRUE(holder->end->Call("Holder.Ping", 7, &reply));
+      EXPECT_EQ(reply, 7);
+      weak = holder;
+    }
+  });
+  // Checked once the world has ended, when every handler task (which may
+  // still hold a copy of the service's handler) has finished.
+  EXPECT_TRUE(weak.expired()) << "the service (and what it holds) leaked";
+}
+
 }  // namespace
