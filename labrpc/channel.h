@@ -65,8 +65,8 @@ class Channel {
     // Saturate: a timeout near Duration::max() means "no deadline" and must
     // not wrap around into the past.
     Duration now = Now();
-    Duration deadline = timeout >= Duration::max() - now ? Duration::max()
-                                                         : now + timeout;
+    Duration deadline =
+        timeout >= Duration::max() - now ? Duration::max() : now + timeout;
     while (items_.empty() && !closed_) {
       Duration left = deadline - Now();
       if (left <= Duration::zero() || !readable_.WaitFor(mu_, left)) {

@@ -44,11 +44,11 @@ uint64_t Rng::Next() {
 void SetCurrentWorld(World* world) { current_world = world; }
 
 void ThrowNoWorld() {
-    throw MisuseError(
-        "labrpc runtime object used from an OS thread that is not running a "
-        "task of its World. Lab code must run in tasks started with "
-        "labrpc::Go inside World::Run; std::thread is not allowed (under "
-        "sim every task is a fiber on the world's own thread).");
+  throw MisuseError(
+      "labrpc runtime object used from an OS thread that is not running a "
+      "task of its World. Lab code must run in tasks started with "
+      "labrpc::Go inside World::Run; std::thread is not allowed (under "
+      "sim every task is a fiber on the world's own thread).");
 }
 
 void CheckCaller(const World* world) {
@@ -111,8 +111,8 @@ WorldOptions WorldOptions::FromEnv() {
     o.fuzz_schedule = ParseUint("LAB_FUZZ", fuzz) != 0;
   }
   if (const char* ms = std::getenv("LAB_MUTEX_LIMIT_MS"); ms && *ms) {
-    o.mutex_hold_limit = std::chrono::milliseconds(
-        ParseUint("LAB_MUTEX_LIMIT_MS", ms));
+    o.mutex_hold_limit =
+        std::chrono::milliseconds(ParseUint("LAB_MUTEX_LIMIT_MS", ms));
   }
   return o;
 }

@@ -1,10 +1,13 @@
-// The real backend: one OS thread per running task (threads are pooled), std mutexes and condition
-// variables, the steady clock, and a Boost.Asio io_context whose timers run
-// AfterFunc. Stopping the world is a std::stop_source: every cancellable wait
-// is registered with its token, so a stop request wakes them all and they
-// throw Cancelled.
+// The real backend: one OS thread per running task (threads are pooled), std
+// mutexes and condition variables, the steady clock, and a Boost.Asio
+// io_context whose timers run AfterFunc. Stopping the world is a
+// std::stop_source: every cancellable wait is registered with its token, so a
+// stop request wakes them all and they throw Cancelled.
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -17,10 +20,6 @@
 #include <stop_token>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "labrpc/runtime.h"
 #include "labrpc/runtime_backend.h"
@@ -48,8 +47,7 @@ Duration ClampWait(Duration d) {
 
 std::string TaskLabel(const RealTask* t) {
   return t == nullptr ? std::string("nobody")
-                      : "task " + std::to_string(t->id) + " '" + t->name +
-                            "'";
+                      : "task " + std::to_string(t->id) + " '" + t->name + "'";
 }
 
 class RealBackend;
@@ -77,7 +75,8 @@ class RealMutex : public MutexImpl {
 
 class RealCondVar : public CondVarImpl {
  public:
-  RealCondVar(RealBackend* b, std::string name) : b_(b), name_(std::move(name)) {}
+  RealCondVar(RealBackend* b, std::string name)
+      : b_(b), name_(std::move(name)) {}
   void Wait(MutexImpl& mu) override { WaitImpl(mu, nullptr); }
   bool WaitFor(MutexImpl& mu, Duration timeout) override {
     return WaitImpl(mu, &timeout);
@@ -110,7 +109,9 @@ class RealCondVar : public CondVarImpl {
 class RealBackend : public Backend {
  public:
   RealBackend(World* world, const WorldOptions& options)
-      : world_(world), options_(options), rng_(options.seed),
+      : world_(world),
+        options_(options),
+        rng_(options.seed),
         start_(Clock::now()) {}
   ~RealBackend() override {
     StopTimers();
@@ -190,8 +191,8 @@ class RealBackend : public Backend {
   // AfterFunc's timers run on one io_context thread, started on first use.
   std::mutex timer_mu_;
   std::optional<boost::asio::io_context> io_;
-  std::optional<boost::asio::executor_work_guard<
-      boost::asio::io_context::executor_type>>
+  std::optional<
+      boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       work_;
   std::thread io_thread_;
 
@@ -239,10 +240,9 @@ void RealMutex::Unlock() {
   if (held > b_->options().mutex_hold_limit) {
     // Under real, a long hold is reported, not fatal: the machine may just
     // be slow (sanitizers, load).
-    std::fprintf(stderr,
-                 "labrpc real watchdog: Mutex '%s' was held by %s for %s\n",
-                 name_.c_str(), TaskLabel(owner).c_str(),
-                 FormatDuration(held).c_str());
+    std::fprintf(
+        stderr, "labrpc real watchdog: Mutex '%s' was held by %s for %s\n",
+        name_.c_str(), TaskLabel(owner).c_str(), FormatDuration(held).c_str());
   }
   owner_.store(nullptr, std::memory_order_relaxed);
   m_.unlock();

@@ -11,6 +11,8 @@
 // needs eager clean-up.
 #include <algorithm>
 #include <atomic>
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -24,9 +26,6 @@
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <boost/context/fiber.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
 
 #include "labrpc/runtime.h"
 #include "labrpc/runtime_backend.h"
@@ -218,9 +217,9 @@ class SimBackend : public Backend {
     }
   }
   std::string TaskLabel(const SimTask* t) const {
-    return t == nullptr ? std::string("nobody")
-                        : "task " + std::to_string(t->id) + " '" + t->name +
-                              "'";
+    return t == nullptr
+               ? std::string("nobody")
+               : "task " + std::to_string(t->id) + " '" + t->name + "'";
   }
 
  private:
@@ -302,9 +301,8 @@ bool SimMutex::TryLock() {
 void SimMutex::Unlock() {
   SimTask* me = b_->Enter();
   if (owner_ != me) {
-    throw MisuseError("Mutex '" + name_ + "' unlocked by " +
-                      b_->TaskLabel(me) + " but held by " +
-                      b_->TaskLabel(owner_));
+    throw MisuseError("Mutex '" + name_ + "' unlocked by " + b_->TaskLabel(me) +
+                      " but held by " + b_->TaskLabel(owner_));
   }
   ForceRelease();
 }
@@ -324,7 +322,9 @@ void SimMutex::ForceRelease() {
   }
 }
 
-bool SimMutex::HeldByMe() const { return owner_ != nullptr && owner_ == b_->current(); }
+bool SimMutex::HeldByMe() const {
+  return owner_ != nullptr && owner_ == b_->current();
+}
 
 // -------------------------------------------------------------- SimCondVar
 
@@ -439,7 +439,8 @@ void SimBackend::Run(std::function<void()> root) {
                  tasks_.size(), report.c_str());
     if (!first_error_) {
       try {
-        throw DeadlockError("tasks never finished after the world stopped:\n" + report);
+        throw DeadlockError("tasks never finished after the world stopped:\n" +
+                            report);
       } catch (...) {
         first_error_ = std::current_exception();
       }
@@ -663,8 +664,8 @@ void SimBackend::CheckMutexHolds() {
 std::string SimBackend::DeadlockReport() {
   std::ostringstream out;
   out << "deadlock at virtual time " << FormatDuration(now_)
-      << ": every task is blocked and no timer is pending ("
-      << tasks_.size() << " task(s))\n";
+      << ": every task is blocked and no timer is pending (" << tasks_.size()
+      << " task(s))\n";
   for (auto& [id, t] : tasks_) {
     out << "  " << TaskLabel(t.get()) << ": ";
     if (t->state == TaskState::kBlocked) {
@@ -699,8 +700,7 @@ void SimBackend::StartWallWatchdog() {
                      "labrpc sim watchdog: task '%s' has run for %s of wall "
                      "time without yielding to the runtime (a loop that "
                      "never blocks?). Aborting.\n",
-                     name->c_str(),
-                     FormatDuration(wall - last_change).c_str());
+                     name->c_str(), FormatDuration(wall - last_change).c_str());
         std::abort();
       }
     }

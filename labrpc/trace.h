@@ -43,9 +43,9 @@ void SetTraceSink(std::function<void(const std::string& line)> sink);
 
 }  // namespace labrpc
 
-#define LAB_TRACE(topic, peer, ...)                                   \
-  do {                                                                \
-    if (::labrpc::TraceAnyEnabled() && ::labrpc::TraceEnabled(topic)) \
+#define LAB_TRACE(topic, peer, ...)                                     \
+  do {                                                                  \
+    if (::labrpc::TraceAnyEnabled() && ::labrpc::TraceEnabled(topic))   \
       ::labrpc::TraceLine(topic, peer, ::labrpc::Sprintf(__VA_ARGS__)); \
   } while (0)
 

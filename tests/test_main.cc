@@ -18,14 +18,15 @@ class ReplayPrinter : public ::testing::EmptyTestEventListener {
   void OnTestEnd(const ::testing::TestInfo& info) override {
     if (!info.result()->Failed() || !have_last_options) return;
     const labrpc::WorldOptions& o = last_options;
-    std::printf("replay: LAB_RUNTIME=%s LAB_SEED=%llu%s %s --gtest_filter=%s.%s\n",
-                labrpc::BackendName(o.backend),
-                static_cast<unsigned long long>(o.seed),
-                o.fuzz_schedule ? " LAB_FUZZ=1" : "", program.c_str(),
-                info.test_suite_name(), info.name());
+    std::printf(
+        "replay: LAB_RUNTIME=%s LAB_SEED=%llu%s %s --gtest_filter=%s.%s\n",
+        labrpc::BackendName(o.backend), static_cast<unsigned long long>(o.seed),
+        o.fuzz_schedule ? " LAB_FUZZ=1" : "", program.c_str(),
+        info.test_suite_name(), info.name());
     if (o.backend == labrpc::Backend::kReal) {
-      std::printf("  (real runs are not deterministic; the seed only fixes "
-                  "the random draws)\n");
+      std::printf(
+          "  (real runs are not deterministic; the seed only fixes "
+          "the random draws)\n");
     }
     std::fflush(stdout);
   }
