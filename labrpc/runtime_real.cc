@@ -163,7 +163,7 @@ class RealBackend : public Backend {
   void StartTask(std::unique_ptr<RealTask> task, std::function<void()> fn);
   void Worker(std::unique_ptr<RealTask> task, std::function<void()> fn);
   void JoinWorkers();
-  void RunTaskBody(RealTask* task, const std::function<void()>& fn);
+  void RunTaskBody(RealTask* task, std::function<void()>& fn);
   void RecordError(std::exception_ptr e);
   void BeginStop();
   void StopTimers();
@@ -206,7 +206,8 @@ class RealBackend : public Backend {
 
 void RealMutex::Lock() {
   b_->Check();
-  if (owner_.load(std::memory_order_relaxed) == current_task) {
+  if (current_task != nullptr &&
+      owner_.load(std::memory_order_relaxed) == current_task) {
     throw MisuseError("Mutex '" + name_ + "' locked twice by " +
                       TaskLabel(current_task) + " (it is not recursive)");
   }
@@ -217,7 +218,10 @@ void RealMutex::Lock() {
 bool RealMutex::TryLock() {
   b_->Check();
   // try_lock by the owning thread is undefined for std::mutex.
-  if (owner_.load(std::memory_order_relaxed) == current_task) return false;
+  if (current_task != nullptr &&
+      owner_.load(std::memory_order_relaxed) == current_task) {
+    return false;
+  }
   if (!m_.try_lock()) return false;
   Acquired();
   return true;
@@ -303,7 +307,7 @@ void RealBackend::Run(std::function<void()> root) {
   if (first_error_) std::rethrow_exception(first_error_);
 }
 
-void RealBackend::RunTaskBody(RealTask* task, const std::function<void()>& fn) {
+void RealBackend::RunTaskBody(RealTask* task, std::function<void()>& fn) {
   SetCurrentWorld(world_);
   current_task = task;
   try {
@@ -312,7 +316,16 @@ void RealBackend::RunTaskBody(RealTask* task, const std::function<void()>& fn) {
   } catch (...) {
     RecordError(std::current_exception());
   }
+  // Destroy the captures while still inside the task: their destructors
+  // (a Network's, say) may use the runtime. They die before the world may
+  // end, too.
+  try {
+    fn = nullptr;
+  } catch (...) {
+    RecordError(std::current_exception());
+  }
   current_task = nullptr;
+  SetCurrentWorld(nullptr);
 }
 
 void RealBackend::Go(std::string name, std::function<void()> fn) {
@@ -350,7 +363,6 @@ void RealBackend::Worker(std::unique_ptr<RealTask> task,
                          std::function<void()> fn) {
   while (true) {
     RunTaskBody(task.get(), fn);
-    fn = nullptr;  // captured objects die before the world may end
     std::unique_lock<std::mutex> l(mu_);
     live_.erase(task->id);
     if (live_.empty()) all_done_.notify_all();

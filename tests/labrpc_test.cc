@@ -910,4 +910,21 @@ TEST(Labrpc, DestroyingNetworkFreesServices) {
   EXPECT_TRUE(weak.expired()) << "the service (and what it holds) leaked";
 }
 
+// The last reference to a Network may die with a task's captures; its
+// destructor uses the runtime, so the captures must be destroyed while the
+// task still counts as running (a pooled real worker once did it after).
+TEST(Labrpc, NetworkDestroyedWithFinishedTaskCaptures) {
+  RunInWorld([] {
+    auto net = std::make_shared<Network>();
+    auto end = net->MakeEnd("captured-end");
+    auto done = std::make_shared<Channel<int>>(1);
+    labrpc::Go("owner", [net = std::move(net), done] {
+      EXPECT_EQ(net->GetTotalCount(), 0);
+      done->Send(1);
+    });
+    EXPECT_EQ(done->Receive(), 1);
+    labrpc::Sleep(std::chrono::milliseconds(50));  // let the task finish
+  });
+}
+
 }  // namespace
