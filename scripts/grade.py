@@ -283,8 +283,14 @@ def main(argv: list[str]) -> int:
                   f"(graded for 0 points)")
     sys.stdout.flush()
 
+    with gtestrun.Pool(args.jobs) as pool:
+        return run_grade(args, pool, runs, chosen, absent, color)
+
+
+def run_grade(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
+              chosen: dict[str, list[TestGrade]], absent: list[str],
+              color: bool) -> int:
     start = time.monotonic()
-    pool = gtestrun.Pool(args.jobs)
     pool.submit(runs)
     reported: set[str] = set()
 
@@ -296,7 +302,7 @@ def main(argv: list[str]) -> int:
             pool.drop(lambda r: r.tag is g and r.runtime == rt)
         if g.all_done() and g.test not in reported:
             reported.add(g.test)
-            cells = ", ".join(f"{rt} {g.cell(rt)}" for rt in g.expected)
+            cells = ", ".join(f"{rt} {g.cell(rt)}" for rt in args.runtimes)
             word = "ok  " if g.ok else "FAIL"
             if color:
                 word = (f"\x1b[32m{word}\x1b[0m" if g.ok else
@@ -333,4 +339,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:  # e.g. | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

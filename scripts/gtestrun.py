@@ -207,8 +207,11 @@ def failure_reason(output: str) -> str:
                 msg = msg.strip()
                 if msg and msg != "Failed" and not msg.startswith("["):
                     return msg[:200]
-    for line in lines:
+    for i, line in enumerate(lines):
         if line.startswith("terminate called") or "Sanitizer" in line:
+            what = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if what.startswith("what():"):
+                return f"{line.strip()}: {what[7:].strip()}"[:200]
             return line.strip()[:200]
     tail = [l.strip() for l in lines if l.strip()]
     return tail[-1][:200] if tail else ""
@@ -242,12 +245,22 @@ class Pool:
     Each child gets its own session (so a Ctrl-C at the terminal reaches only
     the runner, which then stops the children itself) and writes stdout and
     stderr into one temporary file (no pipe to fill up). Call poll() in a loop
-    or use run_all()."""
+    or use run_all(); use it as a context manager so that children are
+    killed if the caller fails."""
 
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
         self.queue: list[Run] = []
         self.running: list[tuple[Run, subprocess.Popen, float, object]] = []
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # Whatever ends the caller (an error, a closed pipe), no child may
+        # outlive it: they run in their own sessions, so nobody else would
+        # stop them.
+        self.cancel()
 
     def submit(self, runs: Iterable[Run]) -> None:
         self.queue.extend(runs)

@@ -342,7 +342,13 @@ def main(argv: list[str]) -> int:
           + (f", {args.sanitize} sanitizer" if args.sanitize else ""))
     sys.stdout.flush()
 
-    pool = gtestrun.Pool(args.jobs)
+    with gtestrun.Pool(args.jobs) as pool:
+        return run_stress(args, pool, runs, stats, display, color)
+
+
+def run_stress(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
+               stats: dict[str, TestStats], display: Display,
+               color: bool) -> int:
     pool.submit(runs)
     failures: list[gtestrun.Result] = []
     stopped = ""
@@ -378,21 +384,25 @@ def main(argv: list[str]) -> int:
         stopped = "interrupted"
         pool.cancel()
     display.running = 0
-    note = f"stress: {stopped}" if stopped else ""
+    notes = [f"stress: {stopped}"] if stopped else []
     if failures:
-        note += ("\n" if note else "") + \
-            f"stress: {len(failures)} failed run(s); logs in {args.out}/"
-        for f in failures[:MAX_LISTED]:
-            note += f"\n  {f.replay}"
+        notes.append(f"stress: {len(failures)} failed run(s); logs in "
+                     f"{args.out}/")
+        notes += [f"  {f.replay}" for f in failures[:MAX_LISTED]]
         if len(failures) > MAX_LISTED:
-            note += f"\n  ... {len(failures) - MAX_LISTED} more in the logs"
+            notes.append(f"  ... {len(failures) - MAX_LISTED} more in the "
+                         f"logs")
     elif not stopped:
-        note = "stress: all runs passed"
-    display.finish(note)
+        notes.append("stress: all runs passed")
+    display.finish("\n".join(notes))
     if failures:
         return 1
     return 130 if stopped == "interrupted" else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:  # e.g. | head
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

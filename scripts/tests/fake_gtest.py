@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A stand-in for a raftlab GoogleTest binary, for the tools' own tests.
 
-It understands --gtest_list_tests and --gtest_filter=Suite.Name (one test),
-reads LAB_RUNTIME / LAB_SEED / LAB_FUZZ like the real binaries, prints
-gtest-style output, and on failure prints the same `replay:` line as
+It understands --gtest_list_tests and --gtest_filter=A.B:C.* (no negative
+patterns), reads LAB_RUNTIME / LAB_SEED / LAB_FUZZ like the real binaries,
+prints gtest-style output, and on failure prints the same `replay:` line as
 tests/test_main.cc. Its tests fail, crash or hang for known seeds:
 
   Fake2A.Pass      always passes
@@ -17,6 +17,7 @@ tests/test_main.cc. Its tests fail, crash or hang for known seeds:
 FAKE_FAIL=<test> makes that test fail for every seed.
 """
 
+import fnmatch
 import os
 import sys
 import time
@@ -47,7 +48,8 @@ def main() -> int:
     filt = next((a.split("=", 1)[1] for a in args
                  if a.startswith("--gtest_filter=")), None)
     every = [f"{s}.{n}" for s, names in TESTS.items() for n in names]
-    chosen = every if filt is None else [t for t in every if t == filt]
+    pats = (filt or "*").split(":")
+    chosen = [t for t in every if any(fnmatch.fnmatchcase(t, p) for p in pats)]
     runtime = os.environ.get("LAB_RUNTIME", "sim")
     seed = int(os.environ.get("LAB_SEED", "1"))
     fuzz = " LAB_FUZZ=1" if os.environ.get("LAB_FUZZ") == "1" else ""

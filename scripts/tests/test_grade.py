@@ -119,6 +119,13 @@ class GradeRunTest(unittest.TestCase):
         self.assertRegex(self.row(out, "Fake2A.Flaky"),
                          r"FAIL s3 +ok 1/1 +0/5$")
 
+    def test_missing_test_of_a_built_stage_fails(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake2A.Gone\t5\n")
+        r = self.grade("--stage", "2A", "--seeds", "1")
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(self.row(r.stdout, "Fake2A.Gone"), r"missing +0/5$")
+        self.assertRegex(self.row(r.stdout, "total"), r"5/10$")
+
     def test_bad_arguments(self):
         self.assertEqual(self.grade("--stage", "2Z9").returncode, 2)
         self.assertEqual(self.grade("--runtime", "fast").returncode, 2)

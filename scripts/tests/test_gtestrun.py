@@ -74,6 +74,10 @@ class FailureReasonTest(unittest.TestCase):
     def test_crash_message(self):
         out = "terminate called after throwing an instance of 'x'\n"
         self.assertIn("terminate called", gtestrun.failure_reason(out))
+        out += "  what():  Mutex 'm' locked twice\n"
+        self.assertEqual(gtestrun.failure_reason(out),
+                         "terminate called after throwing an instance of 'x': "
+                         "Mutex 'm' locked twice")
 
 
 class PoolTest(unittest.TestCase):

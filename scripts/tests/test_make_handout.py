@@ -2,6 +2,8 @@
 errors with file:line, writing a handout from a small git repository, and
 the markers of this repository itself."""
 
+import contextlib
+import io
 import os
 import subprocess
 import unittest
@@ -83,12 +85,21 @@ class StripTest(unittest.TestCase):
     def test_malformed(self):
         self.assert_error("a\n//SOLUTION BEGIN\n", 2, "malformed")
         self.assert_error("a\nb\n  // SOLUTION_END\n", 3, "malformed")
+        self.assert_error("a\n// solution begin\n", 2, "malformed")
+
+    def test_prose_about_markers_is_fine(self):
+        text = "// Regions end at a // SOLUTION END line.\n"
+        self.assertEqual(mh.strip_solution(text, "x.cc"), text)
 
     def test_markdown(self):
         text = ("# Kit\nfor all\n<!-- SOLUTION BEGIN -->\nmake handout\n"
-                "<!-- SOLUTION END -->\nmore\nWrite `// SOLUTION BEGIN`.\n")
+                "<!-- SOLUTION END -->\nmore\nWrite `// SOLUTION BEGIN`.\n"
+                "`<!-- SOLUTION BEGIN -->` and `<!-- SOLUTION END -->`.\n")
         self.assertEqual(mh.strip_solution(text, "README.md", markdown=True),
-                         "# Kit\nfor all\nmore\nWrite `// SOLUTION BEGIN`.\n")
+                         "# Kit\nfor all\nmore\n" + text.split("more\n")[1])
+        with self.assertRaisesRegex(mh.MarkerError, "README.md:2: malformed"):
+            mh.strip_solution("a\n<!-- SOLUTION-END -->\n", "README.md",
+                              markdown=True)
 
 
 def git(repo, *args):
@@ -168,6 +179,52 @@ class WriteHandoutTest(unittest.TestCase):
                         str(self.repo))
         self.assertEqual(r.returncode, 1)
         self.assertIn("--force", r.stderr)
+
+
+class CheckGradedTest(unittest.TestCase):
+    """The --check verdicts on the graded tests, with the fake binary."""
+
+    def test_verdicts(self):
+        tmp = tu.TempDir()
+        self.addCleanup(tmp.cleanup)
+        tu.fake_build(tmp.path)  # tmp/build/tests/fake_test
+        check = mh.Checker()
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            mh.run_graded(tmp.path, ["2B"], ["sim"], 2, check)
+        text = out.getvalue()
+        self.assertIn("ok    Fake2B.AlwaysFails (sim) fails in", text)
+        self.assertIn("FAIL  Fake2B.Crash (sim): crash (SIGABRT", text)
+        self.assertIn("FAIL  Fake2B.Slow (sim) passes without a solution",
+                      text)
+        self.assertIn("FAIL  stage 2B in one process (sim): crash", text)
+        self.assertEqual(len(check.problems), 4)  # Crash, Hang, Slow, stage
+
+
+class CheckKitTestsTest(unittest.TestCase):
+
+    def test_failures_are_named(self):
+        tmp = tu.TempDir()
+        self.addCleanup(tmp.cleanup)
+        build = tu.fake_build(tmp.path)
+        (build / "tests" / "fake_test").rename(build / "tests/runtime_test")
+        check = mh.Checker()
+        old = os.environ.get("FAKE_FAIL")
+        os.environ["FAKE_FAIL"] = "Fake2A.Pass"
+        try:
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                mh.run_kit_tests(tmp.path, 2, check)
+        finally:
+            if old is None:
+                del os.environ["FAKE_FAIL"]
+            else:
+                os.environ["FAKE_FAIL"] = old
+        text = out.getvalue()
+        self.assertIn("FAIL  labrpc_test was not built", text)
+        # Seed 1 makes Fake2B.Crash abort the binary: a crash, no retry.
+        self.assertIn("FAIL  runtime_test under real: crash (exit -6); "
+                      "failed: Fake2A.Pass", text)
+        self.assertIn("FAIL  runtime_test under sim: crash", text)
+        self.assertEqual(len(check.problems), 3)
 
 
 class ThisRepositoryTest(unittest.TestCase):
