@@ -17,12 +17,14 @@ constexpr labrpc::Duration kRoundPause = std::chrono::milliseconds(20);
 }  // namespace
 // SOLUTION END
 
-int64_t Nrand() { return static_cast<int64_t>(labrpc::RandUint64() >> 2); }
+int64_t RandomClientId() {
+  return static_cast<int64_t>(labrpc::RandUint64() >> 2);
+}
 
 Clerk::Clerk(std::vector<std::shared_ptr<labrpc::ClientEnd>> servers)
     : servers_(std::move(servers)) {
   // SOLUTION BEGIN
-  client_id_ = Nrand();
+  client_id_ = RandomClientId();
   // Start at a random server so that clerks spread their first attempts.
   leader_ =
       static_cast<int>(labrpc::RandInt(static_cast<int64_t>(servers_.size())));

@@ -21,7 +21,7 @@ namespace kvraft {
 
 // A random non-negative 62-bit number (Go's nrand), for client ids. Drawn
 // from the runtime's seeded source, so a sim run is reproducible.
-int64_t Nrand();
+int64_t RandomClientId();
 
 // One client of the KV service. Each call blocks until the operation has
 // taken effect exactly once (retries included) and returns its result; it

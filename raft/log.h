@@ -15,6 +15,8 @@
 #ifndef RAFTLAB_RAFT_LOG_H_
 #define RAFTLAB_RAFT_LOG_H_
 
+#include <boost/serialization/level.hpp>
+#include <boost/serialization/tracking.hpp>
 #include <vector>
 
 #include "labrpc/codec.h"
@@ -35,6 +37,17 @@ struct LogEntry {
     ar& term& command;
   }
 };
+
+}  // namespace raft
+
+// Raft encodes its whole log on every Persist, so per-entry cost matters
+// (quadratic in the log length over a run): store entries as plain values,
+// without Boost's per-object class bookkeeping.
+BOOST_CLASS_IMPLEMENTATION(raft::LogEntry,
+                           boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(raft::LogEntry, boost::serialization::track_never)
+
+namespace raft {
 
 class RaftLog {
  public:

@@ -52,6 +52,11 @@ inline constexpr std::chrono::milliseconds kKvElectionTimeout{1000};
 // linearizabilityCheckTimeout); past it the verdict is "unknown" and the
 // test passes with an info line, as in the original.
 inline constexpr std::chrono::seconds kLinearizabilityCheckTimeout{1};
+// When the whole history times out, the harness checks prefixes of it (by
+// call time) of kPrefixOps, then a quarter as many, down to kMinPrefixOps
+// operations, each with the same budget, until one gets a verdict.
+inline constexpr size_t kPrefixOps = 4000;
+inline constexpr size_t kMinPrefixOps = 250;
 // A test that runs longer than this (virtual time under sim) fails.
 inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
 // Under sim, a test client pauses for a random 1..kSimClientMaxThinkMs ms
@@ -259,8 +264,11 @@ void SpawnClientsAndWait(
 // Checks `history` for linearizability (KV model, 1 s budget). Illegal:
 // writes the HTML picture (with the harness's faults), prints its path and
 // fails with "history is not linearizable". Unknown: prints the original's
-// info line and returns. With env LAB_LINEARIZABILITY_HTML=1 the picture is
-// written whatever the verdict. Returns the verdict.
+// info line, then, stricter than the original, checks prefixes of the
+// history (see kPrefixOps): an Illegal prefix fails the test as above; an Ok
+// prefix, or none that finishes in time, passes. With env
+// LAB_LINEARIZABILITY_HTML=1 the picture is written whatever the verdict.
+// Returns the verdict.
 linearizability::CheckResult CheckLinearizable(
     const KvConfigPtr& cfg, const std::vector<KvOperation>& history,
     bool fail_if_illegal = true);
