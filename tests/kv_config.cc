@@ -113,16 +113,9 @@ void RunKvTest(int n, bool unreliable, int maxraftstate,
 void RunKvTest(const labrpc::WorldOptions& options, int n, bool unreliable,
                int maxraftstate,
                const std::function<void(const KvConfigPtr&)>& body) {
-  RunInWorld(options, [&] {
-    KvConfigPtr cfg = KvConfig::Make(n, unreliable, maxraftstate);
-    try {
-      body(cfg);
-    } catch (...) {
-      cfg->Cleanup(/*quiet=*/true);
-      throw;
-    }
-    cfg->Cleanup();
-  });
+  RunWithHarness(
+      options, [&] { return KvConfig::Make(n, unreliable, maxraftstate); },
+      body);
 }
 
 void KvConfig::Cleanup(bool quiet) {

@@ -146,16 +146,8 @@ void RunRaftTest(int n, bool unreliable, bool snapshot,
 void RunRaftTest(const labrpc::WorldOptions& options, int n, bool unreliable,
                  bool snapshot,
                  const std::function<void(const ConfigPtr&)>& body) {
-  RunInWorld(options, [&] {
-    ConfigPtr cfg = Config::Make(n, unreliable, snapshot);
-    try {
-      body(cfg);
-    } catch (...) {
-      cfg->Cleanup(/*quiet=*/true);
-      throw;
-    }
-    cfg->Cleanup();
-  });
+  RunWithHarness(
+      options, [&] { return Config::Make(n, unreliable, snapshot); }, body);
 }
 
 void Config::Cleanup(bool quiet) {

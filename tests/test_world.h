@@ -30,6 +30,26 @@ void RunInWorld(const labrpc::WorldOptions& options,
 // The options of the world the current (or last) test ran in.
 const labrpc::WorldOptions& LastWorldOptions();
 
+// Runs a harness-based test in a fresh world: `make()` builds the harness
+// (a pointer-like handle with Cleanup(bool quiet)), `body(cfg)` runs the
+// test, then the harness is cleaned up, also when the body fails. On that
+// path Cleanup(/*quiet=*/true) must not block or throw, since the world may
+// already be stopping and the failure in flight is the one to report.
+template <class Make, class Body>
+void RunWithHarness(const labrpc::WorldOptions& options, const Make& make,
+                    const Body& body) {
+  RunInWorld(options, [&] {
+    auto cfg = make();
+    try {
+      body(cfg);
+    } catch (...) {
+      cfg->Cleanup(/*quiet=*/true);
+      throw;
+    }
+    cfg->Cleanup();
+  });
+}
+
 }  // namespace raftlab_test
 
 #endif  // RAFTLAB_TESTS_TEST_WORLD_H_
