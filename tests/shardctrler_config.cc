@@ -63,16 +63,9 @@ CtrlerConfigPtr CtrlerConfig::Make(int n, bool unreliable) {
 
 void RunCtrlerTest(int n, bool unreliable,
                    const std::function<void(const CtrlerConfigPtr&)>& body) {
-  RunInWorld([&] {
-    CtrlerConfigPtr cfg = CtrlerConfig::Make(n, unreliable);
-    try {
-      body(cfg);
-    } catch (...) {
-      cfg->Cleanup(/*quiet=*/true);
-      throw;
-    }
-    cfg->Cleanup();
-  });
+  RunWithHarness(
+      labrpc::WorldOptions::FromEnv(),
+      [&] { return CtrlerConfig::Make(n, unreliable); }, body);
 }
 
 void CtrlerConfig::Cleanup(bool quiet) {
