@@ -71,7 +71,12 @@ std::shared_ptr<Raft> Raft::Make(
     // SOLUTION END
   }
   // SOLUTION BEGIN
-  labrpc::Go(TaskName(me, "applier"), [rf] { rf->Applier(); });
+  labrpc::Go(TaskName(me, "applier"), [rf] {
+    rf->Applier();
+    // Applier() returns only once the peer is killed: closing the channel
+    // lets the service's reader task end too (see Kill() in raft.h).
+    rf->apply_ch_->Close();
+  });
   // SOLUTION END
   // Start the ticker task to start elections.
   labrpc::Go(TaskName(me, "ticker"), [rf] { rf->Ticker(); });

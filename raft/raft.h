@@ -86,7 +86,9 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // Stops this peer: background tasks exit soon after (an applier blocked
   // on the apply channel exits when its send completes or the world ends),
   // and no further state is persisted by them. Start then returns
-  // is_leader=false.
+  // is_leader=false. The reference solution then closes the apply channel,
+  // so a service's reader loop ends; services must not depend on it (the
+  // original does not close applyCh, and a student's Raft need not).
   void Kill();
   bool Killed() const;
 
