@@ -24,6 +24,9 @@ enum class Err : uint8_t {
   // The operation did not commit within the server's wait limit (e.g. a
   // leader cut off in a minority). Treated like kErrWrongLeader.
   kErrTimeout = 3,
+  // A request that can never succeed: a PutAppend whose op is neither "Put"
+  // nor "Append". Nothing is executed. The clerk never sends one.
+  kErrInvalidArgument = 4,
 };
 
 // "OK", "ErrNoKey", ... for logs and failure messages.
@@ -87,6 +90,8 @@ inline const char* ErrName(Err err) {
       return "ErrWrongLeader";
     case Err::kErrTimeout:
       return "ErrTimeout";
+    case Err::kErrInvalidArgument:
+      return "ErrInvalidArgument";
   }
   return "Err(?)";
 }

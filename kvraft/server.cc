@@ -108,6 +108,10 @@ void KVServer::Get(const GetArgs& args, GetReply* reply) {
 
 void KVServer::PutAppend(const PutAppendArgs& args, PutAppendReply* reply) {
   // SOLUTION BEGIN
+  if (args.op != "Put" && args.op != "Append") {
+    reply->err = Err::kErrInvalidArgument;
+    return;
+  }
   Op op;
   op.kind = args.op == "Put" ? Op::kPut : Op::kAppend;
   op.key = args.key;

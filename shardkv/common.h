@@ -60,6 +60,9 @@ enum class Err : uint8_t {
   // configuration the request is about, e.g. a request "from the future";
   // ask again later.
   kErrNotReady = 5,
+  // A request that can never succeed: a PutAppend whose op is neither "Put"
+  // nor "Append". Nothing is executed. The clerk never sends one.
+  kErrInvalidArgument = 6,
 };
 
 // "OK", "ErrNoKey", ... for logs and failure messages.
@@ -77,6 +80,8 @@ inline const char* ErrName(Err err) {
       return "ErrTimeout";
     case Err::kErrNotReady:
       return "ErrNotReady";
+    case Err::kErrInvalidArgument:
+      return "ErrInvalidArgument";
   }
   return "Err(?)";
 }

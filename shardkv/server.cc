@@ -197,6 +197,10 @@ void ShardKV::Get(const GetArgs& args, GetReply* reply) {
 
 void ShardKV::PutAppend(const PutAppendArgs& args, PutAppendReply* reply) {
   // SOLUTION BEGIN
+  if (args.op != "Put" && args.op != "Append") {
+    reply->err = Err::kErrInvalidArgument;
+    return;
+  }
   if (!rf_->GetState().second) {
     reply->err = Err::kErrWrongLeader;
     return;

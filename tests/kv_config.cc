@@ -295,6 +295,15 @@ std::pair<std::vector<int>, std::vector<int>> KvConfig::MakePartition() {
 // ---------------------------------------------------------------------------
 // Clerks.
 
+std::shared_ptr<labrpc::ClientEnd> KvConfig::MakeEnd(int i) {
+  labrpc::MutexLock l(mu_);
+  const std::string name = RandomName(20);
+  std::shared_ptr<labrpc::ClientEnd> end = net_->MakeEnd(name);
+  net_->Connect(name, i);
+  net_->Enable(name, true);
+  return end;
+}
+
 ClerkPtr KvConfig::MakeClient(const std::vector<int>& to) {
   std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
   std::vector<std::string> names(n_);

@@ -145,6 +145,8 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   // Enables / disables the clerk's ends to the given servers.
   void ConnectClient(const ClerkPtr& ck, const std::vector<int>& to);
   void DisconnectClient(const ClerkPtr& ck, const std::vector<int>& from);
+  // A fresh end to server i, enabled, for hand-made RPCs in kit tests.
+  std::shared_ptr<labrpc::ClientEnd> MakeEnd(int i);
 
   // --- Measurements ---
   // The largest persisted Raft state / snapshot among the servers, bytes.

@@ -5,8 +5,9 @@
 // shard it serves), must fail clearly and lose nothing.
 //
 // The migration RPC types belong to the reference solution (a student
-// designs their own), so these tests skip when shardkv/common.h does not
-// define RAFTLAB_SHARDKV_MIGRATION_RPCS.
+// designs their own), so the migration tests skip when shardkv/common.h does
+// not define RAFTLAB_SHARDKV_MIGRATION_RPCS. A PutAppend with an unknown op
+// must be refused too.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -221,13 +222,55 @@ TEST(ShardKVErrors, RequestsFromTheFutureLoseNothing) {
   });
 }
 
-#else  // !RAFTLAB_SHARDKV_MIGRATION_RPCS
+#endif  // RAFTLAB_SHARDKV_MIGRATION_RPCS
+
+// A PutAppend whose op is neither "Put" nor "Append" is refused by every
+// server of the group, leader or not, and executes nothing; the same client
+// id and sequence number still work afterwards.
+TEST(ShardKVErrors, UnknownPutAppendOpIsRejected) {
+  RunShardKvTest(3, false, -1, [](const ShardKvConfigPtr& cfg) {
+    ShardClerkPtr ck = cfg->MakeClient();
+    cfg->Join(0);
+    ck->Put("k", "v");
+
+    shardkv::PutAppendArgs args;
+    args.key = "k";
+    args.value = "x";
+    args.op = "Delete";
+    args.client_id = 7;
+    args.seq = 1;
+    for (int i = 0; i < cfg->n(); i++) {
+      auto end = cfg->MakeEnd(ShardKvConfig::ServerName(100, i));
+      shardkv::PutAppendReply reply;
+      ASSERT_TRUE(end->Call("ShardKV.PutAppend", args, &reply));
+      EXPECT_EQ(reply.err, shardkv::Err::kErrInvalidArgument)
+          << "server " << i << " answered " << shardkv::ErrName(reply.err);
+    }
+    Check(ck, "k", "v");
+
+    args.op = "Append";
+    bool done = false;
+    for (int round = 0; round < 100 && !done; round++) {
+      for (int i = 0; i < cfg->n() && !done; i++) {
+        auto end = cfg->MakeEnd(ShardKvConfig::ServerName(100, i));
+        shardkv::PutAppendReply reply;
+        done = end->Call("ShardKV.PutAppend", args, &reply) &&
+               reply.err == shardkv::Err::kOK;
+      }
+      if (!done) labrpc::Sleep(100ms);
+    }
+    ASSERT_TRUE(done) << "no server took the valid Append";
+    Check(ck, "k", "vx");
+  });
+}
+
+#ifndef RAFTLAB_SHARDKV_MIGRATION_RPCS
 
 TEST(ShardKVErrors, NeedsTheReferenceMigrationRpcs) {
   GTEST_SKIP() << "the migration RPC types are the reference solution's";
 }
 
-#endif  // RAFTLAB_SHARDKV_MIGRATION_RPCS
+#endif  // !RAFTLAB_SHARDKV_MIGRATION_RPCS
 
 }  // namespace
 }  // namespace raftlab_test
