@@ -3,13 +3,9 @@
 #include "tests/kv_config.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 
 #include "labrpc/channel.h"
 #include "labrpc/trace.h"
@@ -27,26 +23,6 @@ using linearizability::KvOp;
 using linearizability::KvOutput;
 
 namespace {
-
-// Go's randstring(n): n random characters of the base64-URL alphabet.
-std::string RandomName(int n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s;
-  s.reserve(n);
-  for (int i = 0; i < n; i++) s.push_back(kAlphabet[labrpc::RandInt(64)]);
-  return s;
-}
-
-// Go's random_handles: a Fisher-Yates-shuffled copy.
-std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
-    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends) {
-  for (size_t i = ends.size(); i > 1; i--) {
-    size_t j = static_cast<size_t>(labrpc::RandInt(static_cast<int64_t>(i)));
-    std::swap(ends[i - 1], ends[j]);
-  }
-  return ends;
-}
 
 std::string JoinInts(const std::vector<int>& v) {
   std::string s;
@@ -210,7 +186,7 @@ void KvConfig::StartServer(int i) {
     // ends can no longer send.
     endnames_[i].assign(n_, "");
     for (int j = 0; j < n_; j++) {
-      endnames_[i][j] = RandomName(20);
+      endnames_[i][j] = RandString(20);
       ends[j] = net_->MakeEnd(endnames_[i][j]);
       net_->Connect(endnames_[i][j], j);
     }
@@ -297,7 +273,7 @@ std::pair<std::vector<int>, std::vector<int>> KvConfig::MakePartition() {
 
 std::shared_ptr<labrpc::ClientEnd> KvConfig::MakeEnd(int i) {
   labrpc::MutexLock l(mu_);
-  const std::string name = RandomName(20);
+  const std::string name = RandString(20);
   std::shared_ptr<labrpc::ClientEnd> end = net_->MakeEnd(name);
   net_->Connect(name, i);
   net_->Enable(name, true);
@@ -310,7 +286,7 @@ ClerkPtr KvConfig::MakeClient(const std::vector<int>& to) {
   {
     labrpc::MutexLock l(mu_);
     for (int j = 0; j < n_; j++) {
-      names[j] = RandomName(20);
+      names[j] = RandString(20);
       ends[j] = net_->MakeEnd(names[j]);
       net_->Connect(names[j], j);
     }
@@ -555,101 +531,11 @@ void SpawnClientsAndWait(
 // ---------------------------------------------------------------------------
 // The linearizability check.
 
-namespace {
-
-// Where the picture goes: a fresh file in $TMPDIR (or /tmp), like Go's
-// ioutil.TempFile("", "*.html"). Empty on failure.
-std::string TempHtmlPath() {
-  const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir ? dir : "/tmp") +
-                     "/kvraft-history-XXXXXX.html";
-  std::vector<char> buf(path.begin(), path.end());
-  buf.push_back('\0');
-  const int fd = mkstemps(buf.data(), 5);
-  if (fd < 0) return "";
-  close(fd);
-  return std::string(buf.data());
-}
-
-bool HtmlRequested() {
-  const char* v = std::getenv("LAB_LINEARIZABILITY_HTML");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
-
-// Writes the picture of a checked history to a fresh temp file and prints
-// its path (or why it could not).
-void WritePicture(const KvConfigPtr& cfg,
-                  const std::vector<KvOperation>& history,
-                  const linearizability::LinearizationInfo& info) {
-  const std::string path = TempHtmlPath();
-  if (path.empty()) {
-    std::printf("info: failed to create temp file for visualization: %s\n",
-                std::strerror(errno));
-    std::fflush(stdout);
-    return;
-  }
-  try {
-    linearizability::VisualizationData data =
-        linearizability::MakeVisualization(linearizability::KvModel{}, history,
-                                           info, cfg->Faults());
-    data.title = cfg->title();
-    std::string error;
-    if (linearizability::WriteHtmlFile(path, data, &error)) {
-      std::printf("info: wrote history visualization to %s\n", path.c_str());
-    } else {
-      std::printf("info: failed to write history visualization to %s: %s\n",
-                  path.c_str(), error.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::printf("info: failed to write history visualization: %s\n", e.what());
-  }
-  std::fflush(stdout);
-}
-
-}  // namespace
-
 CheckResult CheckLinearizable(const KvConfigPtr& cfg,
                               const std::vector<KvOperation>& history,
                               bool fail_if_illegal) {
-  const linearizability::KvModel model;
-  linearizability::LinearizationInfo info;
-  CheckResult res = linearizability::CheckOperationsVerbose(
-      model, history, kLinearizabilityCheckTimeout, &info);
-  if (res == CheckResult::kIllegal || HtmlRequested()) {
-    WritePicture(cfg, history, info);
-  }
-  if (res == CheckResult::kUnknown) {
-    std::printf(
-        "info: linearizability check timed out, assuming history is "
-        "ok\n");
-    // The original stops here, which lets a huge history (e.g. of a clerk
-    // that answers without asking any server) pass unchecked. Stricter:
-    // check ever shorter prefixes, each with the same budget, until one
-    // gets a verdict.
-    for (size_t k = std::min(kPrefixOps, history.size() / 2);
-         k >= kMinPrefixOps; k /= 4) {
-      const std::vector<KvOperation> prefix =
-          linearizability::CallTimePrefix(history, k);
-      linearizability::LinearizationInfo prefix_info;
-      const CheckResult prefix_res = linearizability::CheckOperationsVerbose(
-          model, prefix, kLinearizabilityCheckTimeout, &prefix_info);
-      if (prefix_res == CheckResult::kUnknown) continue;
-      std::printf(
-          "info: the first %zu of %zu operations (by call time) are "
-          "%slinearizable\n",
-          k, history.size(), prefix_res == CheckResult::kOk ? "" : "not ");
-      if (prefix_res == CheckResult::kIllegal) {
-        res = CheckResult::kIllegal;
-        WritePicture(cfg, prefix, prefix_info);
-      }
-      break;
-    }
-    std::fflush(stdout);
-  }
-  if (res == CheckResult::kIllegal && fail_if_illegal) {
-    Fatal("history is not linearizable");
-  }
-  return res;
+  return CheckKvHistory(history, cfg->title(), cfg->Faults(), "kvraft-history",
+                        fail_if_illegal);
 }
 
 // ---------------------------------------------------------------------------

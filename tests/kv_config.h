@@ -43,20 +43,12 @@
 #include "linearizability/kv_model.h"
 #include "linearizability/operation.h"
 #include "raft/persister.h"
+#include "tests/harness_util.h"
 
 namespace raftlab_test {
 
 // The tests' election timeout (Go's electionTimeout).
 inline constexpr std::chrono::milliseconds kKvElectionTimeout{1000};
-// The linearizability check's time budget (Go's
-// linearizabilityCheckTimeout); past it the verdict is "unknown" and the
-// test passes with an info line, as in the original.
-inline constexpr std::chrono::seconds kLinearizabilityCheckTimeout{1};
-// When the whole history times out, the harness checks prefixes of it (by
-// call time) of kPrefixOps, then a quarter as many, down to kMinPrefixOps
-// operations, each with the same budget, until one gets a verdict.
-inline constexpr size_t kPrefixOps = 4000;
-inline constexpr size_t kMinPrefixOps = 250;
 // A test that runs longer than this (virtual time under sim) fails.
 inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
 // Under sim, a test client pauses for a random 1..kSimClientMaxThinkMs ms
@@ -71,8 +63,6 @@ inline constexpr std::chrono::seconds kKvTestTimeLimit{120};
 // to the Go labs'. Under real there is no pause, as in Go.
 inline constexpr int kSimClientMaxThinkMs = 20;
 
-using KvOperation = linearizability::Operation<linearizability::KvInput,
-                                               linearizability::KvOutput>;
 using ClerkPtr = std::shared_ptr<kvraft::Clerk>;
 
 // Go's OpLog: the history of logged client operations, for the
@@ -263,14 +253,9 @@ void SpawnClientsAndWait(
     const KvConfigPtr& cfg, int ncli,
     const std::function<void(int cli, const ClerkPtr& ck)>& fn);
 
-// Checks `history` for linearizability (KV model, 1 s budget). Illegal:
-// writes the HTML picture (with the harness's faults), prints its path and
-// fails with "history is not linearizable". Unknown: prints the original's
-// info line, then, stricter than the original, checks prefixes of the
-// history (see kPrefixOps): an Illegal prefix fails the test as above; an Ok
-// prefix, or none that finishes in time, passes. With env
-// LAB_LINEARIZABILITY_HTML=1 the picture is written whatever the verdict.
-// Returns the verdict.
+// CheckKvHistory (harness_util.h) with the harness's title and faults:
+// Illegal writes the picture and, if fail_if_illegal, fails the test;
+// Unknown falls back to call-time prefixes. Returns the verdict.
 linearizability::CheckResult CheckLinearizable(
     const KvConfigPtr& cfg, const std::vector<KvOperation>& history,
     bool fail_if_illegal = true);

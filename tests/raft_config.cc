@@ -60,25 +60,6 @@ int64_t RandInt63() { return static_cast<int64_t>(labrpc::RandUint64() >> 1); }
 
 int64_t RandInt31() { return static_cast<int64_t>(labrpc::RandUint64() >> 33); }
 
-std::string RandString(int n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s;
-  s.reserve(n);
-  uint64_t bits = 0;
-  int left = 0;  // unused 6-bit groups in `bits`
-  for (int i = 0; i < n; i++) {
-    if (left == 0) {
-      bits = labrpc::RandUint64();
-      left = 10;
-    }
-    s.push_back(kAlphabet[bits & 63]);
-    bits >>= 6;
-    left--;
-  }
-  return s;
-}
-
 namespace {
 
 std::string ServerName(int i) { return std::to_string(i); }

@@ -34,6 +34,7 @@
 #include "raft/apply_msg.h"
 #include "raft/persister.h"
 #include "raft/raft.h"
+#include "tests/harness_util.h"
 #include "tests/raft_invariants.h"
 
 namespace raftlab_test {
@@ -80,8 +81,6 @@ std::string CmdToString(const labrpc::Bytes& bytes);
 int64_t RandInt63();
 // Go's rand.Int31(): a non-negative 31-bit value.
 int64_t RandInt31();
-// Go's randstring(n): n random characters of the base64-URL alphabet.
-std::string RandString(int n);
 
 class Config;
 using ConfigPtr = std::shared_ptr<Config>;

@@ -14,26 +14,6 @@ namespace raftlab_test {
 
 namespace {
 
-// Go's randstring(n): n random characters of the base64-URL alphabet.
-std::string RandomName(int n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s;
-  s.reserve(n);
-  for (int i = 0; i < n; i++) s.push_back(kAlphabet[labrpc::RandInt(64)]);
-  return s;
-}
-
-// Go's random_handles: a Fisher-Yates-shuffled copy.
-std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
-    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends) {
-  for (size_t i = ends.size(); i > 1; i--) {
-    size_t j = static_cast<size_t>(labrpc::RandInt(static_cast<int64_t>(i)));
-    std::swap(ends[i - 1], ends[j]);
-  }
-  return ends;
-}
-
 bool TestFailed() { return ::testing::Test::HasFailure(); }
 
 }  // namespace
@@ -145,7 +125,7 @@ void CtrlerConfig::StartServer(int i) {
     // ends can no longer send.
     endnames_[i].assign(n_, "");
     for (int j = 0; j < n_; j++) {
-      endnames_[i][j] = RandomName(20);
+      endnames_[i][j] = RandString(20);
       ends[j] = net_->MakeEnd(endnames_[i][j]);
       net_->Connect(endnames_[i][j], j);
     }
@@ -211,7 +191,7 @@ CtrlerClerkPtr CtrlerConfig::MakeClient(const std::vector<int>& to) {
   {
     labrpc::MutexLock l(mu_);
     for (int j = 0; j < n_; j++) {
-      names[j] = RandomName(20);
+      names[j] = RandString(20);
       ends[j] = net_->MakeEnd(names[j]);
       net_->Connect(names[j], j);
     }
@@ -246,7 +226,7 @@ std::vector<std::shared_ptr<labrpc::ClientEnd>> CtrlerConfig::MakeEnds() {
   std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
   labrpc::MutexLock l(mu_);
   for (int j = 0; j < n_; j++) {
-    const std::string name = RandomName(20);
+    const std::string name = RandString(20);
     ends[j] = net_->MakeEnd(name);
     net_->Connect(name, j);
     net_->Enable(name, true);

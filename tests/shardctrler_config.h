@@ -31,6 +31,7 @@
 #include "shardkv/ctrler/client.h"
 #include "shardkv/ctrler/common.h"
 #include "shardkv/ctrler/server.h"
+#include "tests/harness_util.h"
 
 namespace raftlab_test {
 

@@ -3,13 +3,9 @@
 #include "tests/shardkv_config.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <utility>
 
@@ -26,30 +22,11 @@ using linearizability::CheckResult;
 
 namespace {
 
-// Go's random_handles: a Fisher-Yates-shuffled copy.
-std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
-    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends) {
-  for (size_t i = ends.size(); i > 1; i--) {
-    size_t j = static_cast<size_t>(labrpc::RandInt(static_cast<int64_t>(i)));
-    std::swap(ends[i - 1], ends[j]);
-  }
-  return ends;
-}
-
 bool TestFailed() { return ::testing::Test::HasFailure(); }
 
 std::string CtrlerName(int i) { return "ctrler" + std::to_string(i); }
 
 }  // namespace
-
-std::string RandString(int n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s;
-  s.reserve(n);
-  for (int i = 0; i < n; i++) s.push_back(kAlphabet[labrpc::RandInt(64)]);
-  return s;
-}
 
 void SimThink() {
   if (labrpc::World::Current().backend() == labrpc::Backend::kSim) {
@@ -465,94 +442,9 @@ std::vector<ShardKvOperation> ShardOpLog::Read() {
   return ops_;
 }
 
-namespace {
-
-// A fresh file in $TMPDIR (or /tmp), like Go's ioutil.TempFile("",
-// "*.html"). Empty on failure.
-std::string TempHtmlPath() {
-  const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir ? dir : "/tmp") +
-                     "/shardkv-history-XXXXXX.html";
-  std::vector<char> buf(path.begin(), path.end());
-  buf.push_back('\0');
-  const int fd = mkstemps(buf.data(), 5);
-  if (fd < 0) return "";
-  close(fd);
-  return std::string(buf.data());
-}
-
-bool HtmlRequested() {
-  const char* v = std::getenv("LAB_LINEARIZABILITY_HTML");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
-
-// Writes the picture of a checked history to a fresh temp file and prints
-// its path (or why it could not).
-void WritePicture(const ShardKvConfigPtr& cfg,
-                  const std::vector<ShardKvOperation>& history,
-                  const linearizability::LinearizationInfo& info) {
-  const std::string path = TempHtmlPath();
-  if (path.empty()) {
-    std::printf("info: failed to create temp file for visualization: %s\n",
-                std::strerror(errno));
-    std::fflush(stdout);
-    return;
-  }
-  try {
-    linearizability::VisualizationData data =
-        linearizability::MakeVisualization(linearizability::KvModel{}, history,
-                                           info, cfg->Faults());
-    data.title = cfg->title();
-    std::string error;
-    if (linearizability::WriteHtmlFile(path, data, &error)) {
-      std::printf("info: wrote history visualization to %s\n", path.c_str());
-    } else {
-      std::printf("info: failed to write history visualization to %s: %s\n",
-                  path.c_str(), error.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::printf("info: failed to write history visualization: %s\n", e.what());
-  }
-  std::fflush(stdout);
-}
-
-}  // namespace
-
 void CheckShardKvLinearizable(const ShardKvConfigPtr& cfg,
                               const std::vector<ShardKvOperation>& history) {
-  const linearizability::KvModel model;
-  linearizability::LinearizationInfo info;
-  CheckResult res = linearizability::CheckOperationsVerbose(
-      model, history, kShardKvLinearizabilityTimeout, &info);
-  if (res == CheckResult::kIllegal || HtmlRequested()) {
-    WritePicture(cfg, history, info);
-  }
-  if (res == CheckResult::kUnknown) {
-    std::printf(
-        "info: linearizability check timed out, assuming history is ok\n");
-    // Stricter than the original, as in the kvraft harness: a prefix that
-    // is not linearizable proves the whole history is not.
-    for (size_t k = std::min(kShardKvPrefixOps, history.size() / 2);
-         k >= kShardKvMinPrefixOps; k /= 4) {
-      const std::vector<ShardKvOperation> prefix =
-          linearizability::CallTimePrefix(history, k);
-      linearizability::LinearizationInfo prefix_info;
-      const CheckResult prefix_res = linearizability::CheckOperationsVerbose(
-          model, prefix, kShardKvLinearizabilityTimeout, &prefix_info);
-      if (prefix_res == CheckResult::kUnknown) continue;
-      std::printf(
-          "info: the first %zu of %zu operations (by call time) are "
-          "%slinearizable\n",
-          k, history.size(), prefix_res == CheckResult::kOk ? "" : "not ");
-      if (prefix_res == CheckResult::kIllegal) {
-        res = CheckResult::kIllegal;
-        WritePicture(cfg, prefix, prefix_info);
-      }
-      break;
-    }
-    std::fflush(stdout);
-  }
-  if (res == CheckResult::kIllegal) Fatal("history is not linearizable");
+  CheckKvHistory(history, cfg->title(), cfg->Faults(), "shardkv-history");
 }
 
 }  // namespace raftlab_test

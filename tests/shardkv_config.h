@@ -46,18 +46,12 @@
 #include "shardkv/ctrler/client.h"
 #include "shardkv/ctrler/server.h"
 #include "shardkv/server.h"
+#include "tests/harness_util.h"
 
 namespace raftlab_test {
 
 // A test that runs longer than this (virtual time under sim) fails.
 inline constexpr std::chrono::seconds kShardKvTestTimeLimit{120};
-// The linearizability check's time budget (Go's 1 s).
-inline constexpr std::chrono::seconds kShardKvLinearizabilityTimeout{1};
-// When the whole history times out, prefixes of it by call time are checked
-// (see CheckShardKvLinearizable): this many operations, then a quarter as
-// many, down to kShardKvMinPrefixOps.
-inline constexpr size_t kShardKvPrefixOps = 4000;
-inline constexpr size_t kShardKvMinPrefixOps = 250;
 // Under sim, a test client that loops without sleeping (Concurrent3,
 // Unreliable2, Unreliable3) pauses for a random 1..kShardKvSimThinkMs ms
 // after each call. Reliable RPCs take no virtual time, so without a pause
@@ -66,8 +60,7 @@ inline constexpr size_t kShardKvMinPrefixOps = 250;
 // does under real. Under real there is no pause, as in Go.
 inline constexpr int kShardKvSimThinkMs = 20;
 
-using ShardKvOperation = linearizability::Operation<linearizability::KvInput,
-                                                    linearizability::KvOutput>;
+using ShardKvOperation = KvOperation;
 using ShardClerkPtr = std::shared_ptr<shardkv::Clerk>;
 
 class ShardKvConfig;
@@ -213,9 +206,6 @@ class ShardKvConfig : public std::enable_shared_from_this<ShardKvConfig> {
 void RunShardKvTest(int n, bool unreliable, int maxraftstate,
                     const std::function<void(const ShardKvConfigPtr&)>& body);
 
-// Go's randstring(n): n random characters of the base64-URL alphabet.
-std::string RandString(int n);
-
 // Under sim only, a random 1..kShardKvSimThinkMs ms pause (see there).
 void SimThink();
 
@@ -237,13 +227,8 @@ class ShardOpLog {
   std::vector<ShardKvOperation> ops_;
 };
 
-// Checks `history` for linearizability (KV model, 1 s budget). Illegal:
-// writes the HTML picture (with the harness's faults and events), prints
-// its path and fails with "history is not linearizable". Unknown: prints
-// the original's info line, then, stricter than the original, checks
-// call-time prefixes (kShardKvPrefixOps ...): an Illegal one fails as
-// above. With env LAB_LINEARIZABILITY_HTML=1 the picture is written
-// whatever the verdict.
+// CheckKvHistory (harness_util.h) with the harness's title, faults and
+// events: an Illegal history writes the picture and fails the test.
 void CheckShardKvLinearizable(const ShardKvConfigPtr& cfg,
                               const std::vector<ShardKvOperation>& history);
 

@@ -1,0 +1,141 @@
+// Helpers the test harnesses share; see harness_util.h.
+#include "tests/harness_util.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include "labrpc/runtime.h"
+#include "linearizability/checker.h"
+#include "linearizability/prefix.h"
+#include "tests/test_world.h"
+
+namespace raftlab_test {
+
+using linearizability::CheckResult;
+
+std::string RandString(int n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string s;
+  s.reserve(n);
+  for (int i = 0; i < n; i++) s.push_back(kAlphabet[labrpc::RandInt(64)]);
+  return s;
+}
+
+std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
+    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends) {
+  // Fisher-Yates.
+  for (size_t i = ends.size(); i > 1; i--) {
+    size_t j = static_cast<size_t>(labrpc::RandInt(static_cast<int64_t>(i)));
+    std::swap(ends[i - 1], ends[j]);
+  }
+  return ends;
+}
+
+namespace {
+
+// A fresh file $TMPDIR/<stem>-XXXXXX.html (or under /tmp), like Go's
+// ioutil.TempFile("", "*.html"). Empty on failure.
+std::string TempHtmlPath(const std::string& stem) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir != nullptr && *dir ? dir : "/tmp") + "/" +
+                     stem + "-XXXXXX.html";
+  std::vector<char> buf(path.begin(), path.end());
+  buf.push_back('\0');
+  const int fd = mkstemps(buf.data(), 5);
+  if (fd < 0) return "";
+  close(fd);
+  return std::string(buf.data());
+}
+
+bool HtmlRequested() {
+  const char* v = std::getenv("LAB_LINEARIZABILITY_HTML");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
+// Writes the picture of a checked history to a fresh temp file and prints
+// its path (or why it could not).
+void WritePicture(const std::vector<KvOperation>& history,
+                  const linearizability::LinearizationInfo& info,
+                  const std::string& title,
+                  const std::vector<linearizability::Fault>& faults,
+                  const std::string& file_stem) {
+  const std::string path = TempHtmlPath(file_stem);
+  if (path.empty()) {
+    std::printf("info: failed to create temp file for visualization: %s\n",
+                std::strerror(errno));
+    std::fflush(stdout);
+    return;
+  }
+  try {
+    linearizability::VisualizationData data =
+        linearizability::MakeVisualization(linearizability::KvModel{}, history,
+                                           info, faults);
+    data.title = title;
+    std::string error;
+    if (linearizability::WriteHtmlFile(path, data, &error)) {
+      std::printf("info: wrote history visualization to %s\n", path.c_str());
+    } else {
+      std::printf("info: failed to write history visualization to %s: %s\n",
+                  path.c_str(), error.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::printf("info: failed to write history visualization: %s\n", e.what());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+CheckResult CheckKvHistory(const std::vector<KvOperation>& history,
+                           const std::string& title,
+                           const std::vector<linearizability::Fault>& faults,
+                           const std::string& file_stem, bool fail_if_illegal) {
+  const linearizability::KvModel model;
+  linearizability::LinearizationInfo info;
+  CheckResult res = linearizability::CheckOperationsVerbose(
+      model, history, kLinearizabilityCheckTimeout, &info);
+  if (res == CheckResult::kIllegal || HtmlRequested()) {
+    WritePicture(history, info, title, faults, file_stem);
+  }
+  if (res == CheckResult::kUnknown) {
+    std::printf(
+        "info: linearizability check timed out, assuming history is "
+        "ok\n");
+    // The original stops here, which lets a huge history (e.g. of a clerk
+    // that answers without asking any server) pass unchecked. Stricter:
+    // check ever shorter prefixes, each with the same budget, until one
+    // gets a verdict. A linearizable history has only linearizable prefixes.
+    for (size_t k = std::min(kPrefixOps, history.size() / 2);
+         k >= kMinPrefixOps; k /= 4) {
+      const std::vector<KvOperation> prefix =
+          linearizability::CallTimePrefix(history, k);
+      linearizability::LinearizationInfo prefix_info;
+      const CheckResult prefix_res = linearizability::CheckOperationsVerbose(
+          model, prefix, kLinearizabilityCheckTimeout, &prefix_info);
+      if (prefix_res == CheckResult::kUnknown) continue;
+      std::printf(
+          "info: the first %zu of %zu operations (by call time) are "
+          "%slinearizable\n",
+          k, history.size(), prefix_res == CheckResult::kOk ? "" : "not ");
+      if (prefix_res == CheckResult::kIllegal) {
+        res = CheckResult::kIllegal;
+        WritePicture(prefix, prefix_info, title, faults, file_stem);
+      }
+      break;
+    }
+    std::fflush(stdout);
+  }
+  if (res == CheckResult::kIllegal && fail_if_illegal) {
+    Fatal("history is not linearizable");
+  }
+  return res;
+}
+
+}  // namespace raftlab_test
