@@ -91,11 +91,6 @@ std::string DecodeFailure(const std::string& type, std::string_view reason) {
 
 Encoder::Encoder() { archive_.emplace(&bytes_, internal::kArchiveFlags); }
 
-Encoder::Encoder(size_t size_hint) {
-  bytes_.reserve(size_hint);
-  archive_.emplace(&bytes_, internal::kArchiveFlags);
-}
-
 Encoder::~Encoder() = default;
 
 Bytes Encoder::Finish() {

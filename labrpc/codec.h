@@ -211,9 +211,6 @@ std::string DecodeFailure(const std::string& type, std::string_view reason);
 class Encoder {
  public:
   Encoder();
-  // As Encoder(), with room for about `size_hint` bytes allocated up front,
-  // for big values encoded again and again (Raft's persistent state).
-  explicit Encoder(size_t size_hint);
   ~Encoder();
   Encoder(const Encoder&) = delete;
   Encoder& operator=(const Encoder&) = delete;

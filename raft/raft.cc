@@ -249,9 +249,7 @@ void Raft::ReadPersist(const labrpc::Bytes& data) {
 
 // SOLUTION BEGIN
 labrpc::Bytes Raft::EncodeStateLocked() const {
-  // The state changes little between saves: reserving its last size (plus
-  // room for a few entries) saves the string's regrowth copies.
-  return labrpc::Encoder(persister_->RaftStateSize() + 1024)
+  return labrpc::Encoder()
       .Put(current_term_)
       .Put(voted_for_)
       .Put(log_)
