@@ -38,6 +38,25 @@ std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
   return ends;
 }
 
+int FaultLog::Open(const std::string& label) {
+  linearizability::Fault f;
+  f.start = labrpc::Now().count();
+  f.label = label;
+  faults_.push_back(std::move(f));
+  return static_cast<int>(faults_.size()) - 1;
+}
+
+void FaultLog::Close(int* handle) {
+  if (*handle < 0) return;
+  faults_[*handle].end = labrpc::Now().count();
+  *handle = -1;
+}
+
+void FaultLog::Event(const std::string& label) {
+  const int handle = Open(label);
+  faults_[handle].end = faults_[handle].start;
+}
+
 namespace {
 
 // A fresh file $TMPDIR/<stem>-XXXXXX.html (or under /tmp), like Go's

@@ -27,6 +27,23 @@ std::string RandString(int n);
 std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
     std::vector<std::shared_ptr<labrpc::ClientEnd>> ends);
 
+// The faults a harness injects, with their times on the world's clock, for
+// the history picture. Not synchronized: the harness guards it with its own
+// mutex.
+class FaultLog {
+ public:
+  // Starts a fault labelled `label` now; returns its handle.
+  int Open(const std::string& label);
+  // Ends the fault *handle now, if it is open (>= 0), and sets it to -1.
+  void Close(int* handle);
+  // An instantaneous event (e.g. a join or leave).
+  void Event(const std::string& label);
+  const std::vector<linearizability::Fault>& faults() const { return faults_; }
+
+ private:
+  std::vector<linearizability::Fault> faults_;
+};
+
 // One recorded clerk call, for the linearizability checker. Times are
 // nanoseconds on the world's clock.
 using KvOperation = linearizability::Operation<linearizability::KvInput,

@@ -96,26 +96,14 @@ void RunKvTest(const labrpc::WorldOptions& options, int n, bool unreliable,
 
 void KvConfig::Cleanup(bool quiet) {
   std::vector<std::shared_ptr<kvraft::KVServer>> servers;
-  try {
+  CleanupStep(quiet, [&] {
     labrpc::MutexLock l(mu_);
     servers = kvservers_;
-  } catch (...) {
-    // Unwinding: the world may be stopping, so never block or throw.
-    if (!quiet) throw;
-  }
+  });
   for (auto& kv : servers) {
-    if (kv == nullptr) continue;
-    try {
-      kv->Kill();
-    } catch (...) {
-      if (!quiet) throw;
-    }
+    if (kv != nullptr) CleanupStep(quiet, [&] { kv->Kill(); });
   }
-  try {
-    net_->Cleanup();
-  } catch (...) {
-    if (!quiet) throw;
-  }
+  CleanupStep(quiet, [&] { net_->Cleanup(); });
   if (quiet) return;
   LAB_TRACE("test", -1, "cleanup");
   CheckTimeout();
@@ -153,7 +141,7 @@ void KvConfig::ConnectAll() {
   labrpc::MutexLock l(mu_);
   LAB_TRACE("test", -1, "connect all");
   for (int i = 0; i < n_; i++) ConnectLocked(i, All(), true);
-  CloseFaultLocked(&partition_fault_);
+  fault_log_.Close(&partition_fault_);
 }
 
 void KvConfig::Partition(const std::vector<int>& p1,
@@ -169,9 +157,9 @@ void KvConfig::Partition(const std::vector<int>& p1,
     ConnectLocked(i, p1, false);
     ConnectLocked(i, p2, true);
   }
-  CloseFaultLocked(&partition_fault_);
+  fault_log_.Close(&partition_fault_);
   if (!p1.empty() && !p2.empty()) {
-    partition_fault_ = OpenFaultLocked("partition {" + JoinInts(p1) + "} | {" +
+    partition_fault_ = fault_log_.Open("partition {" + JoinInts(p1) + "} | {" +
                                        JoinInts(p2) + "}");
   }
 }
@@ -199,7 +187,7 @@ void KvConfig::StartServer(int i) {
     }
     persister = saved_[i];
     stale_reads = stale_reads_;
-    CloseFaultLocked(&down_fault_[i]);
+    fault_log_.Close(&down_fault_[i]);
   }
   LAB_TRACE("test", i, "start server (%zu state bytes, %zu snapshot bytes)",
             persister->RaftStateSize(), persister->SnapshotSize());
@@ -230,7 +218,7 @@ void KvConfig::ShutdownServer(int i) {
     kv = std::move(kvservers_[i]);
     kvservers_[i] = nullptr;
     if (down_fault_[i] < 0) {
-      down_fault_[i] = OpenFaultLocked("S" + std::to_string(i) + " down");
+      down_fault_[i] = fault_log_.Open("S" + std::to_string(i) + " down");
     }
   }
   if (kv != nullptr) kv->Kill();
@@ -358,15 +346,15 @@ void KvConfig::SetUnreliable(bool unreliable) {
   net_->Reliable(!unreliable);
   labrpc::MutexLock l(mu_);
   if (unreliable && unreliable_fault_ < 0) {
-    unreliable_fault_ = OpenFaultLocked("unreliable network");
+    unreliable_fault_ = fault_log_.Open("unreliable network");
   } else if (!unreliable) {
-    CloseFaultLocked(&unreliable_fault_);
+    fault_log_.Close(&unreliable_fault_);
   }
 }
 
 std::vector<linearizability::Fault> KvConfig::Faults() {
   labrpc::MutexLock l(mu_);
-  return faults_;
+  return fault_log_.faults();
 }
 
 void KvConfig::SetStaleReadsForTesting(bool on) {
@@ -379,20 +367,6 @@ void KvConfig::SetStaleReadsForTesting(bool on) {
   for (auto& kv : servers) {
     if (kv != nullptr) kv->SetStaleReadsForTesting(on);
   }
-}
-
-int KvConfig::OpenFaultLocked(const std::string& label) {
-  linearizability::Fault f;
-  f.start = labrpc::Now().count();
-  f.label = label;
-  faults_.push_back(std::move(f));
-  return static_cast<int>(faults_.size()) - 1;
-}
-
-void KvConfig::CloseFaultLocked(int* index) {
-  if (*index < 0) return;
-  faults_[*index].end = labrpc::Now().count();
-  *index = -1;
 }
 
 // ---------------------------------------------------------------------------

@@ -185,9 +185,6 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   void ConnectLocked(int i, const std::vector<int>& to, bool enable);
   // Fails the test if it has run longer than kKvTestTimeLimit.
   void CheckTimeout();
-  // Fault bookkeeping; mu_ held.
-  int OpenFaultLocked(const std::string& label);
-  void CloseFaultLocked(int* index);
 
   const int n_;
   const int maxraftstate_;
@@ -202,8 +199,8 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   bool stale_reads_ = false;
   std::string title_;
 
-  // Faults: the list, and the indices of those still open (-1: none).
-  std::vector<linearizability::Fault> faults_;
+  // Faults: the log, and the handles of those still open (-1: none).
+  FaultLog fault_log_;
   int partition_fault_ = -1;
   int unreliable_fault_ = -1;
   std::vector<int> down_fault_;  // per server

@@ -133,28 +133,15 @@ void RunRaftTest(const labrpc::WorldOptions& options, int n, bool unreliable,
 
 void Config::Cleanup(bool quiet) {
   finished_ = true;
-  // On the unwinding path the exception in flight is the test's failure: a
-  // second one (e.g. Cancelled, as the world is stopping) must not escape,
-  // so each step swallows its own.
-  auto step = [quiet](const std::function<void()>& fn) {
-    if (!quiet) {
-      fn();
-      return;
-    }
-    try {
-      fn();
-    } catch (...) {
-    }
-  };
   std::vector<std::shared_ptr<raft::Raft>> rafts;
-  step([&] {
+  CleanupStep(quiet, [&] {
     labrpc::MutexLock l(mu_);
     rafts = rafts_;
   });
   for (auto& rf : rafts) {
-    if (rf != nullptr) step([&] { rf->Kill(); });
+    if (rf != nullptr) CleanupStep(quiet, [&] { rf->Kill(); });
   }
-  step([&] { net_->Cleanup(); });
+  CleanupStep(quiet, [&] { net_->Cleanup(); });
   if (quiet) return;
   LAB_TRACE("test", -1, "cleanup");
   CheckTimeout();

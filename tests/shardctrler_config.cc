@@ -50,26 +50,14 @@ void RunCtrlerTest(int n, bool unreliable,
 
 void CtrlerConfig::Cleanup(bool quiet) {
   std::vector<std::shared_ptr<shardctrler::ShardCtrler>> servers;
-  try {
+  CleanupStep(quiet, [&] {
     labrpc::MutexLock l(mu_);
     servers = servers_;
-  } catch (...) {
-    // Unwinding: the world may be stopping, so never block or throw.
-    if (!quiet) throw;
-  }
+  });
   for (auto& sc : servers) {
-    if (sc == nullptr) continue;
-    try {
-      sc->Kill();
-    } catch (...) {
-      if (!quiet) throw;
-    }
+    if (sc != nullptr) CleanupStep(quiet, [&] { sc->Kill(); });
   }
-  try {
-    net_->Cleanup();
-  } catch (...) {
-    if (!quiet) throw;
-  }
+  CleanupStep(quiet, [&] { net_->Cleanup(); });
   if (quiet) return;
   LAB_TRACE("test", -1, "cleanup");
   // Go's checkTimeout, at cleanup. Only the first failure matters: a test

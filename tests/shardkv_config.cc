@@ -106,7 +106,7 @@ void RunShardKvTest(int n, bool unreliable, int maxraftstate,
 void ShardKvConfig::Cleanup(bool quiet) {
   std::vector<std::shared_ptr<shardkv::ShardKV>> servers;
   std::vector<std::shared_ptr<shardctrler::ShardCtrler>> ctrlers;
-  try {
+  CleanupStep(quiet, [&] {
     labrpc::MutexLock l(mu_);
     for (Group& g : groups_) {
       for (auto& kv : g.servers) {
@@ -114,19 +114,12 @@ void ShardKvConfig::Cleanup(bool quiet) {
       }
     }
     ctrlers = ctrlers_;
-  } catch (...) {
-    // Unwinding: the world may be stopping, so never block or throw.
-    if (!quiet) throw;
+  });
+  for (auto& kv : servers) CleanupStep(quiet, [&] { kv->Kill(); });
+  for (auto& sc : ctrlers) {
+    if (sc != nullptr) CleanupStep(quiet, [&] { sc->Kill(); });
   }
-  try {
-    for (auto& kv : servers) kv->Kill();
-    for (auto& sc : ctrlers) {
-      if (sc != nullptr) sc->Kill();
-    }
-    net_->Cleanup();
-  } catch (...) {
-    if (!quiet) throw;
-  }
+  CleanupStep(quiet, [&] { net_->Cleanup(); });
   if (quiet) return;
   LAB_TRACE("test", -1, "cleanup");
   CheckTimeout();
@@ -184,7 +177,7 @@ void ShardKvConfig::Joinm(const std::vector<int>& gis) {
   LAB_TRACE("test", -1, "%s", label.c_str());
   {
     labrpc::MutexLock l(mu_);
-    EventLocked(label);
+    fault_log_.Event(label);
   }
   labrpc::MutexLock l(mck_mu_);
   mck_->Join(m);
@@ -202,7 +195,7 @@ void ShardKvConfig::Leavem(const std::vector<int>& gis) {
   LAB_TRACE("test", -1, "%s", label.c_str());
   {
     labrpc::MutexLock l(mu_);
-    EventLocked(label);
+    fault_log_.Event(label);
   }
   labrpc::MutexLock l(mck_mu_);
   mck_->Leave(gids);
@@ -262,7 +255,7 @@ void ShardKvConfig::StartServer(int gi, int i) {
       g.saved[i] = std::make_shared<raft::Persister>();
     }
     persister = g.saved[i];
-    CloseFaultLocked(&g.down_fault[i]);
+    fault_log_.Close(&g.down_fault[i]);
   }
   LAB_TRACE("test", -1, "start %s (%zu state bytes, %zu snapshot bytes)",
             ServerName(gid, i).c_str(), persister->RaftStateSize(),
@@ -297,7 +290,7 @@ void ShardKvConfig::ShutdownServer(int gi, int i) {
     kv = std::move(g.servers[i]);
     g.servers[i] = nullptr;
     if (g.down_fault[i] < 0) {
-      g.down_fault[i] = OpenFaultLocked(ServerName(g.gid, i) + " down");
+      g.down_fault[i] = fault_log_.Open(ServerName(g.gid, i) + " down");
     }
   }
   if (kv != nullptr) kv->Kill();
@@ -368,15 +361,15 @@ void ShardKvConfig::SetUnreliable(bool unreliable) {
   net_->Reliable(!unreliable);
   labrpc::MutexLock l(mu_);
   if (unreliable && unreliable_fault_ < 0) {
-    unreliable_fault_ = OpenFaultLocked("unreliable network");
+    unreliable_fault_ = fault_log_.Open("unreliable network");
   } else if (!unreliable) {
-    CloseFaultLocked(&unreliable_fault_);
+    fault_log_.Close(&unreliable_fault_);
   }
 }
 
 std::vector<linearizability::Fault> ShardKvConfig::Faults() {
   labrpc::MutexLock l(mu_);
-  return faults_;
+  return fault_log_.faults();
 }
 
 int64_t ShardKvConfig::Stamp() {
@@ -386,25 +379,6 @@ int64_t ShardKvConfig::Stamp() {
     const int64_t t = prev < now ? now : prev + 1;
     if (last_stamp_.compare_exchange_weak(prev, t)) return t;
   }
-}
-
-int ShardKvConfig::OpenFaultLocked(const std::string& label) {
-  linearizability::Fault f;
-  f.start = labrpc::Now().count();
-  f.label = label;
-  faults_.push_back(std::move(f));
-  return static_cast<int>(faults_.size()) - 1;
-}
-
-void ShardKvConfig::CloseFaultLocked(int* index) {
-  if (*index < 0) return;
-  faults_[*index].end = labrpc::Now().count();
-  *index = -1;
-}
-
-void ShardKvConfig::EventLocked(const std::string& label) {
-  const int index = OpenFaultLocked(label);
-  faults_[index].end = faults_[index].start;
 }
 
 void ShardKvConfig::Begin(const std::string& title) {

@@ -175,10 +175,6 @@ class ShardKvConfig : public std::enable_shared_from_this<ShardKvConfig> {
   // network alive; once the network is gone it returns a dead end.
   shardkv::MakeEndFn MakeEndFunction();
   void CheckTimeout();
-  int OpenFaultLocked(const std::string& label);
-  void CloseFaultLocked(int* index);
-  // An instantaneous event (a join or leave) for the picture.
-  void EventLocked(const std::string& label);
 
   const int n_;
   const int maxraftstate_;
@@ -191,7 +187,9 @@ class ShardKvConfig : public std::enable_shared_from_this<ShardKvConfig> {
   std::vector<std::shared_ptr<shardctrler::ShardCtrler>> ctrlers_;
   std::vector<Group> groups_;
   std::string title_;
-  std::vector<linearizability::Fault> faults_;
+  // Faults and events (joins, leaves) for the picture; the handle of the
+  // open unreliable-network fault (-1: none).
+  FaultLog fault_log_;
   int unreliable_fault_ = -1;
   std::atomic<int64_t> last_stamp_{0};
 

@@ -30,6 +30,20 @@ void RunInWorld(const labrpc::WorldOptions& options,
 // The options of the world the current (or last) test ran in.
 const labrpc::WorldOptions& LastWorldOptions();
 
+// One step of a harness's Cleanup(quiet): runs `fn`. On the unwinding path
+// (quiet) the exception in flight is the test's failure, so a second one
+// (e.g. Cancelled, as the world is stopping) is swallowed here.
+inline void CleanupStep(bool quiet, const std::function<void()>& fn) {
+  if (!quiet) {
+    fn();
+    return;
+  }
+  try {
+    fn();
+  } catch (...) {
+  }
+}
+
 // Runs a harness-based test in a fresh world: `make()` builds the harness
 // (a pointer-like handle with Cleanup(bool quiet)), `body(cfg)` runs the
 // test, then the harness is cleaned up, also when the body fails. On that
