@@ -1,7 +1,7 @@
 // The labrpc network fabric: dispatch to services, and the life of one
-// request (spec/mit-suite.md 1.3), run in the calling task. Only the handler
-// runs in a task of its own, so that a caller can stop waiting for a server
-// that was deleted while its handler still runs.
+// request (processReq in the Go labrpc.go), run in the calling task. Only the
+// handler runs in a task of its own, so that a caller can stop waiting for a
+// server that was deleted while its handler still runs.
 #include "labrpc/network.h"
 
 #include <atomic>
@@ -86,6 +86,28 @@ std::string JoinKeys(const auto& map) {
 }
 
 Duration Millis(int64_t ms) { return std::chrono::milliseconds(ms); }
+
+// One leg (request or reply) of a call's trip under sim: a delay in [0,
+// max] drawn as max * u^2 for a uniform u, so short delays are common
+// (median max/4, mean max/3) and the occasional slow one still happens, the
+// way a loaded machine's scheduler delays threads under real. Zero under
+// real, where the OS scheduler supplies the jitter, and when max is zero.
+//
+// Why any latency at all: with zero-time delivery, peers whose timers fire
+// at the same virtual instant never see each other's RPCs in flight, so
+// split votes, a fixed election timeout and the old-term entry still in
+// flight when a new leader takes office (Figure 8) would never happen
+// under sim, though they do under real.
+Duration SimLegLatency() {
+  const World& world = World::Current();
+  const Duration max = world.options().sim_latency;
+  if (world.backend() != labrpc::Backend::kSim || max <= Duration::zero()) {
+    return Duration::zero();
+  }
+  constexpr int64_t kSteps = 1000;
+  const int64_t u = RandInt(kSteps + 1);
+  return max * (u * u) / (kSteps * kSteps);
+}
 
 }  // namespace
 }  // namespace internal
@@ -241,7 +263,9 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     return false;
   }
 
-  // 2.1-2.2 Short delay, then maybe lose the request.
+  // The request's trip (sim only), then, on an unreliable network, the
+  // original's short delay and maybe the loss of the request.
+  Sleep(internal::SimLegLatency());
   if (!reliable) {
     Sleep(internal::Millis(RandInt(27)));
     if (RandInt(1000) < 100) {
@@ -299,6 +323,9 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
               svc_meth.c_str());
     return false;
   }
+  // The reply's trip (sim only), on top of the original's long
+  // reordering.
+  Sleep(internal::SimLegLatency());
   if (long_reordering && RandInt(900) < 600) {
     Sleep(internal::Millis(200 + RandInt(1 + RandInt(2000))));
   }

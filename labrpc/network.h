@@ -1,6 +1,6 @@
 // The labrpc network fabric: an in-process RPC network that the tests can
 // disconnect, slow down, make lossy and reorder (the C++ form of the Go labs'
-// labrpc; semantics in spec/mit-suite.md section 1).
+// labrpc, src/labrpc/labrpc.go, with the same semantics).
 //
 // Usage:
 //
@@ -37,7 +37,12 @@
 // copy, so a field missing from serialize() arrives default-initialised. The
 // caller's Args and Reply types must be exactly the handler's.
 //
-// Failure injection, all from the world's seeded random source:
+// Latency: under sim, each reliable call's request and reply each take a
+// seeded random virtual delay of up to WorldOptions::sim_latency (default
+// 5 ms, LAB_SIM_LATENCY in microseconds, 0 for none), mostly short. Under
+// real the delay is whatever the threads' scheduling gives.
+//
+// Failure injection, all from the world's seeded random source, on top:
 //   Reliable(false)     each request: 0-26 ms delay, then 10 % dropped;
 //                       each reply: 10 % dropped (after the handler ran).
 //   LongDelays(true)    a call to an unreachable server fails after 0-7 s
@@ -254,7 +259,8 @@ class ClientEnd {
   friend class Network;
   ClientEnd(std::string name, std::shared_ptr<internal::NetState> net);
 
-  // The untyped part of Call: the life of one request (spec 1.3).
+  // The untyped part of Call: the life of one request, as processReq in the
+  // Go labrpc.go.
   bool CallBytes(internal::Request req, Bytes* reply);
   void ReportUndecodableReply(const std::string& svc_meth,
                               const char* what) const;

@@ -114,6 +114,14 @@ WorldOptions WorldOptions::FromEnv() {
     o.mutex_hold_limit =
         std::chrono::milliseconds(ParseUint("LAB_MUTEX_LIMIT_MS", ms));
   }
+  if (const char* us = std::getenv("LAB_SIM_LATENCY"); us && *us) {
+    const uint64_t v = ParseUint("LAB_SIM_LATENCY", us);
+    if (v > 10'000'000) {
+      throw MisuseError("LAB_SIM_LATENCY='" + std::string(us) +
+                        "': at most 10000000 (microseconds, i.e. 10 s)");
+    }
+    o.sim_latency = std::chrono::microseconds(v);
+  }
   return o;
 }
 

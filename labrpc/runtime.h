@@ -1,5 +1,8 @@
 // The runtime: every task, lock, condition, clock read, sleep and random draw
-// in lab code goes through this header (the runtime rule, DESIGN.md).
+// in lab code goes through this header. No std::thread, std::mutex,
+// std::condition_variable, sleep_for, std::chrono clocks, rand() or
+// std::random_device outside the runtime's own files: that rule is what makes
+// the sim backend possible.
 //
 // One World is one run of a test. It has one of two backends:
 //   real  OS threads, std mutexes and condition variables, the steady clock.
@@ -72,10 +75,17 @@ struct WorldOptions {
   // sim: a task that runs this long in wall time without yielding (a pure CPU
   // loop the runtime cannot see) is reported on stderr and the process aborts.
   Duration spin_wall_limit = std::chrono::seconds(60);
+  // sim: the longest one-way network latency of an RPC (request or reply).
+  // The fabric draws each leg's latency from the seeded source, skewed
+  // towards short delays (see labrpc/network.h). Zero makes every reliable
+  // RPC arrive in zero virtual time. Ignored under real, where the OS
+  // scheduler supplies the jitter.
+  Duration sim_latency = std::chrono::microseconds(5000);
 
   // Reads LAB_RUNTIME (real|sim, default sim), LAB_SEED (default: a fresh
   // random seed), LAB_FUZZ (1 turns schedule fuzzing on) and
-  // LAB_MUTEX_LIMIT_MS. Throws MisuseError on a malformed value.
+  // LAB_MUTEX_LIMIT_MS and LAB_SIM_LATENCY (microseconds; 0 turns the sim
+  // latency off). Throws MisuseError on a malformed value.
   static WorldOptions FromEnv();
 };
 
