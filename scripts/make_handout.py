@@ -23,7 +23,8 @@ names file:line. In Markdown files, `<!-- SOLUTION BEGIN -->` ...
                                                  # and check it (CI does)
 
 The tree is the repository's `git ls-files` (add --untracked for files not
-yet committed), minus .ci/ (the instructors' CI, which checks the handout),
+yet committed), minus .ci/ (the instructors' CI, which checks the handout)
+and the files of the solution alone (first line `// SOLUTION FILE`),
 with README.md replaced by scripts/handout_readme.md followed by the kit's
 README. --check builds the handout with warnings as errors, runs its runtime
 and labrpc tests (both runtimes; they must pass), then runs every graded
@@ -60,6 +61,10 @@ KIT_BINARIES = ("runtime_test", "labrpc_test")
 CPP_BEGIN = re.compile(r"^\s*// SOLUTION BEGIN\b")
 CPP_END = re.compile(r"^\s*// SOLUTION END\b")
 CPP_STUDENT = re.compile(r"^(\s*)//@(?: (.*)|)$")
+# A file of the reference solution only (e.g. raft/ablation.h): the handout
+# leaves it out. Its first line is this marker; it may only be included from
+# inside solution regions.
+CPP_SOLUTION_FILE = "// SOLUTION FILE"
 MD_BEGIN = re.compile(r"^\s*<!-- SOLUTION BEGIN\b.*-->\s*$")
 MD_END = re.compile(r"^\s*<!-- SOLUTION END\b.*-->\s*$")
 # A comment that starts like a marker but does not match the exact form
@@ -137,6 +142,14 @@ def in_solution_dir(rel: str) -> bool:
     return rel.startswith(SOLUTION_DIRS)
 
 
+def is_solution_file(repo: Path, rel: str) -> bool:
+    """True for a file the handout leaves out (CPP_SOLUTION_FILE)."""
+    if not (in_solution_dir(rel) and rel.endswith(CPP_SUFFIXES)):
+        return False
+    with open(repo / rel, encoding="utf-8") as f:
+        return f.readline().startswith(CPP_SOLUTION_FILE)
+
+
 def transform(repo: Path, rel: str) -> str | None:
     """The handout text of a file, or None to copy its bytes unchanged."""
     if rel.endswith(CPP_SUFFIXES):
@@ -177,7 +190,7 @@ def write_handout(repo: Path, out: Path, untracked: bool = False,
     """Writes the student tree into `out`; returns the files written.
     Raises MarkerError (nothing is written then) or FileExistsError."""
     files = [f for f in tracked_files(repo, untracked)
-             if not f.startswith(EXCLUDE)]
+             if not f.startswith(EXCLUDE) and not is_solution_file(repo, f)]
     texts: dict[str, str | None] = {f: transform(repo, f) for f in files}
     out = out.resolve()
     if out == repo.resolve() or out in repo.resolve().parents:

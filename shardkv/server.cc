@@ -23,6 +23,9 @@
 #include <utility>
 
 #include "labrpc/trace.h"
+// SOLUTION BEGIN
+#include "raft/ablation.h"
+// SOLUTION END
 
 namespace shardkv {
 
@@ -432,7 +435,11 @@ Err ShardKV::ApplyCommandLocked(const labrpc::Bytes& command,
       Shard& sh = shards_.at(op.shard);
       if (op.config_num == cur_config_.num &&
           sh.state == ShardState::kBePulled) {
-        sh = Shard{};  // kAbsent, no data
+        if (raft::Ablated("shard_deletion")) {
+          sh.state = ShardState::kAbsent;  // but the data stays
+        } else {
+          sh = Shard{};  // kAbsent, no data
+        }
         LAB_TRACE("shardkv", me_, "G%d config %d: deleted shard %d", gid_,
                   cur_config_.num, op.shard);
       }
@@ -463,11 +470,13 @@ void ShardKV::ApplyConfigLocked(const shardctrler::Config& next) {
     const bool has = next.shards[s] == gid_;
     if (has && !had) {
       // Nobody had it (the first configuration): it starts empty.
-      shards_[s].state = cur_config_.shards[s] == 0 ? ShardState::kServing
-                                                    : ShardState::kPulling;
+      shards_[s].state =
+          cur_config_.shards[s] == 0 || raft::Ablated("shard_migration")
+              ? ShardState::kServing
+              : ShardState::kPulling;
     } else if (had && !has) {
       // With no group left to take it, nobody will ever pull it.
-      if (next.shards[s] == 0) {
+      if (next.shards[s] == 0 || raft::Ablated("shard_migration")) {
         shards_[s] = Shard{};
       } else {
         shards_[s].state = ShardState::kBePulled;

@@ -84,6 +84,7 @@ Config::Config(int n, bool unreliable, bool snapshot)
       endnames_(n),
       logs_(n),
       last_applied_(n, 0),
+      snapshot_requested_(n, 0),
       incarnation_(n, 0),
       checker_(n) {
   LAB_TRACE("test", -1, "make_config n=%d unreliable=%d snapshot=%d", n,
@@ -406,6 +407,7 @@ void Config::ApplierSnap(int i, std::shared_ptr<raft::Raft> rf,
         }
         labrpc::Bytes snapshot =
             labrpc::Encoder().Put(index).Put(xlog).Finish();
+        snapshot_requested_[i] = std::max(snapshot_requested_[i], index);
         l.unlock();
         // Synchronously, as the Go tester does: Raft must not wait for its
         // applier while handling this.
@@ -619,9 +621,47 @@ void Config::Begin(const std::string& description) {
   max_index0_ = max_index_;
 }
 
+void Config::CheckSnapshotsPersisted() {
+  // Raft may save a snapshot a little after Snapshot() returns, so allow it
+  // a couple of seconds.
+  for (int attempt = 0;; attempt++) {
+    std::string problem;
+    {
+      labrpc::MutexLock l(mu_);
+      for (int i = 0; i < n_ && problem.empty(); i++) {
+        if (rafts_[i] == nullptr || snapshot_requested_[i] == 0) continue;
+        const size_t snapshot = saved_[i]->SnapshotSize();
+        const size_t state = saved_[i]->RaftStateSize();
+        if (snapshot == 0) {
+          problem = labrpc::Sprintf(
+              "server %d was asked to Snapshot() through index %d, but its "
+              "persister holds no snapshot: Raft must save the service's "
+              "snapshot with persister->Save(state, snapshot)",
+              i, snapshot_requested_[i]);
+        } else if (state == 0) {
+          problem = labrpc::Sprintf(
+              "server %d's persister holds a snapshot but no Raft state: "
+              "Raft must persist currentTerm, votedFor and its log",
+              i);
+        } else if (state >= kMaxLogSize) {
+          problem = labrpc::Sprintf(
+              "server %d's persisted Raft state is %zu bytes (limit %zu) "
+              "after snapshots through index %d: Snapshot() must discard "
+              "the log entries the snapshot covers",
+              i, state, kMaxLogSize, snapshot_requested_[i]);
+        }
+      }
+    }
+    if (problem.empty()) return;
+    if (attempt == 20) Fatal(problem);
+    labrpc::Sleep(std::chrono::milliseconds(100));
+  }
+}
+
 void Config::End() {
   CheckTimeout();
   CheckInvariants();
+  if (snapshot_ && !TestFailed()) CheckSnapshotsPersisted();
   if (TestFailed()) return;
   double t = std::chrono::duration<double>(labrpc::Now() - t0_).count();
   int nrpc = RpcTotal() - rpcs0_;

@@ -174,6 +174,12 @@ class Config : public std::enable_shared_from_this<Config> {
   // the unwinding path of a failed test).
   void Cleanup(bool quiet = false);
 
+  // 2D: fails unless every live peer that the applier asked to Snapshot()
+  // holds a snapshot and a non-empty Raft state below kMaxLogSize in its
+  // persister, so a Raft that ignores Snapshot() or does not persist fails
+  // 2D even when its logs agree. End() calls it in snapshot mode.
+  void CheckSnapshotsPersisted();
+
   // Takes one observation of every live peer's Status() and feeds the
   // invariant checker (it fails the test on a violation). A background task
   // does this every 10 ms; End() does it once more.
@@ -217,6 +223,9 @@ class Config : public std::enable_shared_from_this<Config> {
   // restarted peer must re-apply the same commands); replaced by a snapshot.
   std::vector<std::map<int, labrpc::Bytes>> logs_;
   std::vector<int> last_applied_;  // per peer, for applierSnap
+  // Per peer: the highest index ApplierSnap passed to Snapshot(), over all
+  // incarnations (0: none yet).
+  std::vector<int> snapshot_requested_;
   // Bumped by Crash1 (before the persister is copied), so that an
   // observation of a dying instance is never taken for the next one's.
   std::vector<int> incarnation_;

@@ -115,6 +115,8 @@ class WriteHandoutTest(unittest.TestCase):
         repo = self.repo = self.tmp.path / "repo"
         files = {
             "raft/raft.cc": SOLVED,
+            "raft/ablation.h": "// SOLUTION FILE: left out.\nint x;\n",
+            "labrpc/other.h": "// SOLUTION FILE (only solution dirs)\n",
             "labrpc/net.cc": "int net = 1;\n  //@ stays a comment here\n",
             "README.md": "# raftlab\nall\n<!-- SOLUTION BEGIN -->\nstaff\n"
                          "<!-- SOLUTION END -->\n",
@@ -134,6 +136,9 @@ class WriteHandoutTest(unittest.TestCase):
         out = self.tmp.path / "handout"
         files = mh.write_handout(self.repo, out)
         self.assertNotIn(".ci/run", files)
+        self.assertNotIn("raft/ablation.h", files)
+        self.assertFalse((out / "raft/ablation.h").exists())
+        self.assertTrue((out / "labrpc/other.h").exists())
         self.assertFalse((out / ".ci").exists())
         self.assertFalse((out / ".git").exists())
         self.assertFalse((out / "raft/new.cc").exists())  # untracked
@@ -174,7 +179,7 @@ class WriteHandoutTest(unittest.TestCase):
         r = tu.run_tool("make_handout.py", "--out", str(out), "--repo",
                         str(self.repo))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("wrote 5 files", r.stdout)
+        self.assertIn("wrote 6 files", r.stdout)
         r = tu.run_tool("make_handout.py", "--out", str(out), "--repo",
                         str(self.repo))
         self.assertEqual(r.returncode, 1)
