@@ -1,5 +1,5 @@
 // Graded kvraft tests, stage 3B: the KV service with snapshots (Go's
-// src/kvraft/test_test.go, 3B part, in file order; spec 6.7).
+// src/kvraft/test_test.go, 3B part, in file order).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -35,6 +35,7 @@ void CheckLogTrimmed(const KvConfigPtr& cfg, int maxraftstate) {
     Fatal(labrpc::Sprintf("logs were not trimmed (%zu > 8*%d)", sz,
                           maxraftstate));
   }
+  cfg->CheckSnapshotted();
 }
 
 // Check that snapshots work with a lagging server: a minority that misses

@@ -238,6 +238,27 @@ std::optional<int> KvConfig::Leader() {
   return std::nullopt;
 }
 
+std::optional<int> KvConfig::Leader(const std::vector<int>& among) {
+  std::vector<std::shared_ptr<kvraft::KVServer>> servers;
+  {
+    labrpc::MutexLock l(mu_);
+    servers = kvservers_;
+  }
+  for (int i : among) {
+    if (servers[i] != nullptr && servers[i]->raft()->GetState().second) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+void KvConfig::EnableLink(int from, int to, bool enable) {
+  labrpc::MutexLock l(mu_);
+  LAB_TRACE("test", -1, "%s link %d -> %d", enable ? "enable" : "disable",
+            from, to);
+  if (!endnames_[from].empty()) net_->Enable(endnames_[from][to], enable);
+}
+
 std::pair<std::vector<int>, std::vector<int>> KvConfig::MakePartition() {
   const int l = Leader().value_or(0);
   std::vector<int> p1(n_ / 2 + 1);
@@ -314,6 +335,31 @@ size_t KvConfig::LogSize() {
     if (p != nullptr) logsize = std::max(logsize, p->RaftStateSize());
   }
   return logsize;
+}
+
+void KvConfig::CheckSnapshotted() {
+  if (maxraftstate_ <= 0) return;
+  for (int attempt = 0;; attempt++) {
+    std::string problem;
+    {
+      labrpc::MutexLock l(mu_);
+      for (size_t i = 0; i < saved_.size() && problem.empty(); i++) {
+        if (saved_[i] == nullptr) continue;
+        const size_t state = saved_[i]->RaftStateSize();
+        if (state > static_cast<size_t>(maxraftstate_) &&
+            saved_[i]->SnapshotSize() == 0) {
+          problem = labrpc::Sprintf(
+              "server %zu's Raft state is %zu bytes, over maxraftstate %d, "
+              "and it has never saved a snapshot: the server must call "
+              "Snapshot() when the Raft state nears maxraftstate",
+              i, state, maxraftstate_);
+        }
+      }
+    }
+    if (problem.empty()) return;
+    if (attempt == 20) Fatal(problem);
+    labrpc::Sleep(std::chrono::milliseconds(100));
+  }
 }
 
 size_t KvConfig::SnapshotSize() {
@@ -659,6 +705,7 @@ void GenericTest(const labrpc::WorldOptions& options, const GenericParams& p) {
               Fatal(labrpc::Sprintf("logs were not trimmed (%zu > 8*%d)", sz,
                                     p.maxraftstate));
             }
+            cfg->CheckSnapshotted();
           }
           if (p.maxraftstate < 0) {
             // Check that snapshots are not used.
@@ -712,6 +759,7 @@ void GenericTestSpeed(const std::string& part, int maxraftstate) {
 
     std::string v = ck->Get("x");
     CheckClntAppends(0, v, kNumOps);
+    cfg->CheckSnapshotted();  // does nothing without snapshots (3A)
 
     // The heartbeat interval should be ~100 ms; require at least 3 ops per
     // interval.

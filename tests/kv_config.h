@@ -2,7 +2,7 @@
 // (a cluster of KV servers on one labrpc network, with partitions, crashes,
 // restarts and clerks whose ends can be cut) and of the helpers in
 // src/kvraft/test_test.go (logged Get/Put/Append, the append checks, the
-// partitioner, GenericTest and GenericTestSpeed). Spec: mit-suite.md 6.2-6.5.
+// partitioner, GenericTest and GenericTestSpeed).
 //
 //   RunKvTest(5, /*unreliable=*/false, /*maxraftstate=*/-1,
 //             [](const KvConfigPtr& cfg) {
@@ -125,6 +125,14 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   std::pair<std::vector<int>, std::vector<int>> MakePartition();
   // The first server that believes it is the leader, if any.
   std::optional<int> Leader();
+  // The same among `among` only (e.g. the majority's new leader while the
+  // old one, cut off in a minority, still believes it leads).
+  std::optional<int> Leader(const std::vector<int>& among);
+  // Enables or disables only server `from`'s end to server `to`: from's
+  // calls to `to`, and their replies, get through or not, whatever the
+  // other direction does (so `to` hears from `from` without being able to
+  // call it). Partition and ConnectAll set both directions again.
+  void EnableLink(int from, int to, bool enable);
 
   // --- Clerks ---
   // A clerk with fresh ends to every server, enabled only towards `to`,
@@ -142,6 +150,11 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   // The largest persisted Raft state / snapshot among the servers, bytes.
   size_t LogSize();
   size_t SnapshotSize();
+  // With snapshots on (maxraftstate > 0): fails unless every server whose
+  // persisted Raft state has grown past maxraftstate also holds a snapshot,
+  // allowing it 2 s to take one. Stricter than the originals' 8x size
+  // check, which a compact log encoding can pass without any snapshot.
+  void CheckSnapshotted();
   // RPCs that entered the network (server-to-server and client).
   int RpcTotal();
   // Counts one clerk operation for the summary line (Go's cfg.op()).
@@ -273,11 +286,12 @@ struct GenericParams {
   int iterations = 3;
 };
 
-// Go's GenericTest (spec 6.4); `title` is derived from the parameters.
+// Go's GenericTest (kvraft test_test.go); `title` is derived from the
+// parameters.
 void GenericTest(const GenericParams& p);
 // As GenericTest, in a world with the given options.
 void GenericTest(const labrpc::WorldOptions& options, const GenericParams& p);
-// Go's GenericTestSpeed (spec 6.5).
+// Go's GenericTestSpeed (kvraft test_test.go).
 void GenericTestSpeed(const std::string& part, int maxraftstate);
 
 }  // namespace raftlab_test
