@@ -36,11 +36,22 @@ import gtestrun  # noqa: E402  (needs the path above)
 REPO = Path(__file__).resolve().parent.parent
 
 
+STRICT = "strict"
+
+
 def read_points(path: Path) -> dict[str, int]:
-    """test -> points, in table order. '#' lines, blank lines and the
-    'test<TAB>points' header are skipped. Raises ValueError with file:line
-    on a malformed row."""
+    """test -> points, in table order (see read_table)."""
+    return read_table(path)[0]
+
+
+def read_table(path: Path) -> tuple[dict[str, int], set[str]]:
+    """test -> points, in table order, and the tests of the strictness
+    suites (a third column 'strict'): points beyond the originals', shown
+    and totalled apart. '#' lines, blank lines and the 'test<TAB>points'
+    header are skipped. Raises ValueError with file:line on a malformed
+    row."""
     points: dict[str, int] = {}
+    strict: set[str] = set()
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
@@ -49,14 +60,19 @@ def read_points(path: Path) -> dict[str, int]:
             cells = line.split("\t") if "\t" in line else line.split()
             if cells[0] == "test":
                 continue
-            if (len(cells) != 2 or not re.fullmatch(r"\d+", cells[1]) or
-                    gtestrun.stage_of(cells[0]) is None):
+            if (len(cells) not in (2, 3) or
+                    not re.fullmatch(r"\d+", cells[1]) or
+                    gtestrun.stage_of(cells[0]) is None or
+                    cells[2:] not in ([], [STRICT])):
                 raise ValueError(f"{path}:{n}: expected '<Suite><stage>.<Name>"
-                                 f"<TAB><points>', got {line!r}")
+                                 f"<TAB><points>[<TAB>{STRICT}]', got "
+                                 f"{line!r}")
             if cells[0] in points:
                 raise ValueError(f"{path}:{n}: {cells[0]} listed twice")
             points[cells[0]] = int(cells[1])
-    return points
+            if cells[2:] == [STRICT]:
+                strict.add(cells[0])
+    return points, strict
 
 
 def stage_key(stage: str) -> tuple[int, str]:
@@ -68,8 +84,9 @@ class TestGrade:
     failure, and whether runs are still outstanding."""
 
     def __init__(self, test: str, points: int, binary: Path | None,
-                 in_table: bool):
+                 in_table: bool, strict: bool = False):
         self.test = test
+        self.strict = strict
         self.stage = gtestrun.stage_of(test)
         self.points = points
         self.binary = binary
@@ -156,12 +173,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def plan(args, points: dict[str, int], where: dict[str, Path]):
-    """The tests to grade, by stage, and the stages with no test built."""
+def plan(args, points: dict[str, int], where: dict[str, Path],
+         strict: set[str] = frozenset()):
+    """The tests to grade, by stage (the originals' first, then the
+    strictness suites'), and the stages with no test built."""
     grades: dict[str, list[TestGrade]] = collections.defaultdict(list)
-    for test, pts in points.items():
+    for test, pts in sorted(points.items(), key=lambda kv: kv[0] in strict):
         grades[gtestrun.stage_of(test)].append(
-            TestGrade(test, pts, where.get(test), True))
+            TestGrade(test, pts, where.get(test), True, test in strict))
     for test, binary in where.items():
         stage = gtestrun.stage_of(test)
         if stage is not None and test not in points:
@@ -198,27 +217,47 @@ def make_runs(args, chosen: dict[str, list[TestGrade]]) -> list[gtestrun.Run]:
     return runs
 
 
-def table(chosen, runtimes, color: bool) -> tuple[list[str], int, int]:
-    """The score table lines, the score and the maximum."""
+def table(chosen, runtimes, color: bool,
+          strict_totals: list[int] | None = None
+          ) -> tuple[list[str], int, int]:
+    """The score table lines, the score and the maximum of the originals'
+    tests. The strictness suites' tests are subtotalled per stage and in a
+    total of their own; their score and maximum go into strict_totals."""
     rows = [["test"] + runtimes + ["points"]]
-    total = maximum = 0
+    total = maximum = strict_got = strict_top = 0
     marks = []  # per row: None, "ok", "bad", "sum"
+
+    def subtotal(label: str, got: int, top: int) -> None:
+        rows.append([label] + [""] * len(runtimes) + [f"{got}/{top}"])
+        marks.append("sum")
+
     for stage, tests in chosen.items():
-        got = top = 0
+        sums = {False: [0, 0], True: [0, 0]}  # strict? -> [got, top]
         for g in tests:
+            if g.strict and not any(x.strict for x in tests[:tests.index(g)]):
+                subtotal(f"stage {stage}", *sums[False])
             rows.append([g.test + ("" if g.in_table else " (no points)")] +
                         [g.cell(rt) for rt in runtimes] +
                         [f"{g.score()}/{g.points}"])
             marks.append("ok" if g.ok else "bad")
-            got += g.score()
-            top += g.points
-        rows.append([f"stage {stage}"] + [""] * len(runtimes) +
-                    [f"{got}/{top}"])
-        marks.append("sum")
-        total += got
-        maximum += top
+            sums[g.strict][0] += g.score()
+            sums[g.strict][1] += g.points
+        if any(g.strict for g in tests):
+            subtotal(f"stage {stage} strictness", *sums[True])
+        else:
+            subtotal(f"stage {stage}", *sums[False])
+        total += sums[False][0]
+        maximum += sums[False][1]
+        strict_got += sums[True][0]
+        strict_top += sums[True][1]
     rows.append(["total"] + [""] * len(runtimes) + [f"{total}/{maximum}"])
     marks.append("sum")
+    if strict_top:
+        rows.append(["strictness suites (beyond the originals)"] +
+                    [""] * len(runtimes) + [f"{strict_got}/{strict_top}"])
+        marks.append("sum")
+    if strict_totals is not None:
+        strict_totals[:] = [strict_got, strict_top]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, r in enumerate(rows):
@@ -246,7 +285,7 @@ def main(argv: list[str]) -> int:
     color = (not args.no_color and "NO_COLOR" not in os.environ and
              sys.stdout.isatty())
     try:
-        points = read_points(args.points)
+        points, strict = read_table(args.points)
     except (OSError, ValueError) as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
@@ -259,7 +298,7 @@ def main(argv: list[str]) -> int:
     where = gtestrun.discover(binaries, errors)
     for e in errors:
         print(f"grade: warning: {e}", file=sys.stderr)
-    chosen, absent = plan(args, points, where)
+    chosen, absent = plan(args, points, where, strict)
     if args.stages and absent:
         print(f"grade: stage(s) {', '.join(absent)} not in the build "
               f"({args.build_dir})", file=sys.stderr)
@@ -323,7 +362,8 @@ def run_grade(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
         pool.cancel()
         interrupted = True
 
-    lines, total, maximum = table(chosen, args.runtimes, color)
+    strict_totals: list[int] = []
+    lines, total, maximum = table(chosen, args.runtimes, color, strict_totals)
     print()
     print("\n".join(lines))
     for stage in absent:
@@ -333,7 +373,11 @@ def run_grade(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
     if interrupted:
         print(f"grade: interrupted after {elapsed}; the table is partial")
         return 130
-    print(f"grade: {total}/{maximum} points in {elapsed}"
+    extra = ""
+    if strict_totals and strict_totals[1]:
+        extra = (f" (strictness suites: {strict_totals[0]}/"
+                 f"{strict_totals[1]} more)")
+    print(f"grade: {total}/{maximum} points{extra} in {elapsed}"
           + ("" if all_ok else "; some tests failed (see above)"))
     return 0 if all_ok else 1
 

@@ -41,11 +41,19 @@ class PointsTest(unittest.TestCase):
             grade.read_points(self.write("test\tpoints\nRaft2A.X\tfive\n"))
         with self.assertRaisesRegex(ValueError, r"points.tsv:1:"):
             grade.read_points(self.write("Runtime.Sleep\t3\n"))
+        with self.assertRaisesRegex(ValueError, r"points.tsv:1:"):
+            grade.read_points(self.write("Raft2A.X\t1\tbonus\n"))
+        self.assertEqual(grade.read_table(self.write("Raft2A.X\t1\tstrict\n"
+                                                     "Raft2A.Y\t2\n")),
+                         ({"Raft2A.X": 1, "Raft2A.Y": 2}, {"Raft2A.X"}))
         with self.assertRaisesRegex(ValueError, "twice"):
             grade.read_points(self.write("Raft2A.X\t1\nRaft2A.X\t2\n"))
 
     def test_repository_table(self):
         pts = grade.read_points(tu.REPO / "tests" / "points.tsv")
+        _, strict = grade.read_table(tu.REPO / "tests" / "points.tsv")
+        self.assertEqual(sum(p for t, p in pts.items() if t not in strict),
+                         300)
         raft = {t: p for t, p in pts.items() if t.startswith("Raft2")}
         self.assertEqual(sum(raft.values()), 100)
         self.assertEqual({gtestrun.stage_of(t) for t in raft},
@@ -125,6 +133,20 @@ class GradeRunTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertRegex(self.row(r.stdout, "Fake2A.Gone"), r"missing +0/5$")
         self.assertRegex(self.row(r.stdout, "total"), r"5/10$")
+
+    def test_strictness_suites_are_totalled_apart(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake2A.Flaky\t3\tstrict\n"
+                               "Fake2B.Slow\t2\n")
+        r = self.grade("--seeds", "3", "--stage", "2A,2B")
+        out = r.stdout
+        self.assertEqual(r.returncode, 1, out)
+        self.assertRegex(self.row(out, "stage 2A"), r"5/5$")
+        self.assertRegex(self.row(out, "stage 2A strictness"), r"0/3$")
+        self.assertRegex(self.row(out, "total"), r"7/7$")
+        self.assertRegex(self.row(out, "strictness suites"), r"0/3$")
+        self.assertIn("grade: 7/7 points (strictness suites: 0/3 more)", out)
+        # The originals' subtotal comes before the strictness tests.
+        self.assertLess(out.index("stage 2A "), out.index("Fake2A.Flaky  "))
 
     def test_bad_arguments(self):
         self.assertEqual(self.grade("--stage", "2Z9").returncode, 2)
