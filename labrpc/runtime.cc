@@ -2,6 +2,7 @@
 // and WaitGroup wrappers, all forwarding to the world's backend.
 #include "labrpc/runtime.h"
 
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "labrpc/runtime_backend.h"
+#include "labrpc/trace.h"
 
 namespace labrpc {
 namespace internal {
@@ -68,6 +70,13 @@ std::string FormatDuration(Duration d) {
   return buf;
 }
 
+void ReportStuck(const WorldOptions& options, const std::string& report) {
+  if (options.on_stuck) options.on_stuck(report);
+  std::fprintf(stderr, "%s\n", report.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
 }  // namespace internal
 
 const char* BackendName(Backend backend) {
@@ -122,6 +131,23 @@ WorldOptions WorldOptions::FromEnv() {
     }
     o.sim_latency = std::chrono::microseconds(v);
   }
+  if (const char* v = std::getenv("LAB_SCHEDULE_VERSION"); v && *v) {
+    o.recorded_schedule_version = ParseUint("LAB_SCHEDULE_VERSION", v);
+    static std::atomic<bool> warned{false};
+    if (o.backend == Backend::kSim &&
+        o.recorded_schedule_version != kSimScheduleVersion &&
+        !warned.exchange(true)) {
+      std::fprintf(stderr,
+                   "labrpc: WARNING: LAB_SCHEDULE_VERSION=%llu, but this "
+                   "build's sim schedule version is %d: seed %llu will NOT "
+                   "reproduce the recorded execution (the runtime, fabric or "
+                   "harness changed what a seed does since). Running it as a "
+                   "new execution.\n",
+                   static_cast<unsigned long long>(o.recorded_schedule_version),
+                   kSimScheduleVersion,
+                   static_cast<unsigned long long>(o.seed));
+    }
+  }
   return o;
 }
 
@@ -143,6 +169,11 @@ void World::Run(std::function<void()> root) {
   struct Reset {
     ~Reset() { internal::SetCurrentWorld(nullptr); }
   } reset;
+  internal::TraceWorldStart(*this);
+  struct Footer {
+    const World* world;
+    ~Footer() { internal::TraceWorldEnd(*world); }
+  } footer{this};
   impl_->Run(std::move(root));
 }
 
@@ -166,6 +197,14 @@ void AfterFunc(Duration delay, std::function<void()> fn) {
 void Sleep(Duration d) { World::Current().backend_impl().Sleep(d); }
 
 void Yield() { World::Current().backend_impl().Yield(); }
+
+CpuBoundSection::CpuBoundSection() {
+  if (World* w = World::CurrentOrNull()) w->backend_impl().EnterCpuBound();
+}
+
+CpuBoundSection::~CpuBoundSection() {
+  if (World* w = World::CurrentOrNull()) w->backend_impl().LeaveCpuBound();
+}
 
 Duration Now() { return World::Current().backend_impl().Now(); }
 

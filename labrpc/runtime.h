@@ -60,6 +60,22 @@ enum class Backend { kReal, kSim };
 
 const char* BackendName(Backend backend);
 
+// The sim schedule version. A sim run is fixed by its seed and by the code
+// that turns the seed into an execution: which task runs when, and which
+// random draw goes where. Bump this in every change to the runtime, the
+// fabric or the test harnesses that makes an existing seed do something
+// else: a random draw added, removed or moved, a task or timer added or
+// removed, a change in run or wake order, a new default that the sim reads.
+// Replay lines carry it (LAB_SCHEDULE_VERSION=N) and so does the trace
+// header, so that replaying a seed recorded under another version says that
+// it will not reproduce the recorded execution instead of silently running
+// another one. (Changes to the lab code itself, raft/ and the services, also
+// change executions; the version cannot see those.)
+//   1  (implicit, before replay lines carried a version)
+//   2  sim RPC latency: two draws per reliable call; the fabric wakes the
+//      callers waiting for handlers in the order they began to wait
+inline constexpr int kSimScheduleVersion = 2;
+
 struct WorldOptions {
   Backend backend = Backend::kSim;
   uint64_t seed = 1;
@@ -67,25 +83,49 @@ struct WorldOptions {
   // interleavings that the FIFO order never produces.
   bool fuzz_schedule = false;
   // A Mutex held longer than this (virtual time under sim) fails the run.
-  // Under real it is only reported on stderr.
+  // Under real it is reported on stderr while it is still held, with what
+  // its holder is blocked on.
   Duration mutex_hold_limit = std::chrono::seconds(10);
   // sim: a task that makes this many runtime calls without ever blocking is
   // spinning (e.g. polling Now() in a loop); the run fails naming it.
   uint64_t spin_call_limit = 20'000'000;
-  // sim: a task that runs this long in wall time without yielding (a pure CPU
-  // loop the runtime cannot see) is reported on stderr and the process aborts.
+  // sim: a task that has not called the runtime for this long in wall time
+  // is blocked outside it (std::this_thread::sleep_for, a std::mutex,
+  // blocking I/O) or in a long CPU loop; every other task, and virtual
+  // time, wait for it. It is reported on stderr at once, and the run fails
+  // when the task next calls the runtime. CpuBoundSection exempts a known
+  // long computation. Zero: no check.
+  Duration block_wall_limit = std::chrono::seconds(5);
+  // sim: a task still outside the runtime after this long in wall time will
+  // likely never return; the world is stuck (see on_stuck).
   Duration spin_wall_limit = std::chrono::seconds(60);
+  // real: a world still running after this long in wall time is stuck (a
+  // deadlock in lab code that no runtime check can end, e.g. a lock held
+  // across a Call whose handler needs it); see on_stuck. Zero: no limit.
+  Duration real_wall_limit = Duration::zero();
+  // Called, from a watchdog thread, when the world is stuck and cannot end
+  // by itself, with a report of every task and what it waits on. It must
+  // not return (print, then std::_Exit). Unset: the report goes to stderr
+  // and the process aborts.
+  std::function<void(const std::string& report)> on_stuck;
   // sim: the longest one-way network latency of an RPC (request or reply).
   // The fabric draws each leg's latency from the seeded source, skewed
   // towards short delays (see labrpc/network.h). Zero makes every reliable
   // RPC arrive in zero virtual time. Ignored under real, where the OS
   // scheduler supplies the jitter.
   Duration sim_latency = std::chrono::microseconds(5000);
+  // The sim schedule version a replayed seed was recorded under
+  // (LAB_SCHEDULE_VERSION), 0 if none was given. A value other than
+  // kSimScheduleVersion makes FromEnv warn on stderr, once per process, that
+  // the run will not reproduce the recorded one; the run goes ahead, as a
+  // new execution of that seed, since it is still a valid test run.
+  uint64_t recorded_schedule_version = 0;
 
   // Reads LAB_RUNTIME (real|sim, default sim), LAB_SEED (default: a fresh
-  // random seed), LAB_FUZZ (1 turns schedule fuzzing on) and
-  // LAB_MUTEX_LIMIT_MS and LAB_SIM_LATENCY (microseconds; 0 turns the sim
-  // latency off). Throws MisuseError on a malformed value.
+  // random seed), LAB_FUZZ (1 turns schedule fuzzing on),
+  // LAB_MUTEX_LIMIT_MS, LAB_SIM_LATENCY (microseconds; 0 turns the sim
+  // latency off) and LAB_SCHEDULE_VERSION. Throws MisuseError on a malformed
+  // value.
   static WorldOptions FromEnv();
 };
 
@@ -228,6 +268,19 @@ class CondVar {
 
  private:
   std::unique_ptr<internal::CondVarImpl> impl_;
+};
+
+// Marks a stretch of pure computation in the calling task (e.g. checking a
+// long history for linearizability) that may run for seconds of wall time
+// without calling the runtime: under sim, block_wall_limit does not apply
+// while it lives (spin_wall_limit still does). Nothing under real, or
+// outside a world.
+class CpuBoundSection {
+ public:
+  CpuBoundSection();
+  ~CpuBoundSection();
+  CpuBoundSection(const CpuBoundSection&) = delete;
+  CpuBoundSection& operator=(const CpuBoundSection&) = delete;
 };
 
 // Waits for a collection of tasks to finish (Go's sync.WaitGroup).

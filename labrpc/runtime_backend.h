@@ -72,7 +72,15 @@ class Backend {
   virtual uint64_t TraceHash() const = 0;
   virtual std::unique_ptr<MutexImpl> NewMutex(std::string name) = 0;
   virtual std::unique_ptr<CondVarImpl> NewCondVar(std::string name) = 0;
+  // CpuBoundSection: nesting depth +1 / -1 for the calling task.
+  virtual void EnterCpuBound() {}
+  virtual void LeaveCpuBound() {}
 };
+
+// What a stuck world does (WorldOptions::on_stuck): calls the handler, or
+// prints the report and aborts. Never returns.
+[[noreturn]] void ReportStuck(const WorldOptions& options,
+                              const std::string& report);
 
 std::unique_ptr<Backend> NewRealBackend(World* world,
                                         const WorldOptions& options);

@@ -33,9 +33,35 @@ using Clock = std::chrono::steady_clock;
 struct RealTask {
   uint64_t id;
   std::string name;
+  // What the task is blocked on, for the watchdog's reports (guarded by
+  // info_mu; empty while it runs).
+  std::mutex info_mu;
+  std::string waiting_on;
+  Clock::time_point since;
 };
 
 thread_local RealTask* current_task = nullptr;
+
+// Records what the current task blocks on for as long as it lives.
+class BlockedOn {
+ public:
+  explicit BlockedOn(std::string what) : task_(current_task) {
+    if (task_ == nullptr) return;
+    std::lock_guard<std::mutex> l(task_->info_mu);
+    task_->waiting_on = std::move(what);
+    task_->since = Clock::now();
+  }
+  ~BlockedOn() {
+    if (task_ == nullptr) return;
+    std::lock_guard<std::mutex> l(task_->info_mu);
+    task_->waiting_on.clear();
+  }
+  BlockedOn(const BlockedOn&) = delete;
+  BlockedOn& operator=(const BlockedOn&) = delete;
+
+ private:
+  RealTask* task_;
+};
 
 // The longest wait handed to the standard library: a century is "never" in
 // practice, and the library computes now() + timeout, which overflows (and
@@ -54,7 +80,8 @@ class RealBackend;
 
 class RealMutex : public MutexImpl {
  public:
-  RealMutex(RealBackend* b, std::string name) : b_(b), name_(std::move(name)) {}
+  RealMutex(RealBackend* b, std::string name);
+  ~RealMutex() override;
   void Lock() override;
   void Unlock() override;
   bool TryLock() override;
@@ -63,6 +90,13 @@ class RealMutex : public MutexImpl {
            current_task != nullptr;
   }
   const std::string& name() const { return name_; }
+  RealTask* owner() const { return owner_.load(std::memory_order_relaxed); }
+  // When the current owner took it, and which acquisition that was (so the
+  // watchdog reports one long hold once).
+  Clock::time_point acquired_at() const {
+    return Clock::time_point(Clock::duration(acquired_at_.load()));
+  }
+  uint64_t acquisitions() const { return acquisitions_.load(); }
 
  private:
   void Acquired();
@@ -70,7 +104,9 @@ class RealMutex : public MutexImpl {
   std::string name_;
   std::mutex m_;
   std::atomic<RealTask*> owner_{nullptr};
-  Clock::time_point acquired_at_;
+  // Read by the watchdog thread, hence atomic.
+  std::atomic<Clock::rep> acquired_at_{0};
+  std::atomic<uint64_t> acquisitions_{0};
 };
 
 class RealCondVar : public CondVarImpl {
@@ -158,6 +194,15 @@ class RealBackend : public Backend {
   void Check() const { CheckCaller(world_); }
   std::stop_token stop_token() const { return stop_.get_token(); }
   const WorldOptions& options() const { return options_; }
+  void RegisterMutex(RealMutex* m) {
+    std::lock_guard<std::mutex> l(mutexes_mu_);
+    mutexes_.push_back(m);
+  }
+  void UnregisterMutex(RealMutex* m) {
+    std::lock_guard<std::mutex> l(mutexes_mu_);
+    mutexes_.erase(std::find(mutexes_.begin(), mutexes_.end(), m));
+    reported_.erase(m);
+  }
 
  private:
   void StartTask(std::unique_ptr<RealTask> task, std::function<void()> fn);
@@ -167,6 +212,18 @@ class RealBackend : public Backend {
   void RecordError(std::exception_ptr e);
   void BeginStop();
   void StopTimers();
+  // The watchdog thread: reports Mutexes held too long while they are still
+  // held, and ends a world stuck past real_wall_limit (on_stuck).
+  void StartWatchdog();
+  void StopWatchdog();
+  void WatchMutexes();
+  // "task N 'name': blocked on X for 1.234s" (or "running"). mu_ held, so
+  // that `t` cannot finish meanwhile.
+  std::string DescribeLocked(RealTask* t);
+  // Whether `t` is a task of this world that has not finished. mu_ held.
+  bool AliveLocked(const RealTask* t) const;
+  // Every task and what it waits on, and every Mutex held.
+  std::string StuckReport();
 
   World* world_;
   WorldOptions options_;
@@ -176,7 +233,8 @@ class RealBackend : public Backend {
   Clock::time_point start_;
   std::stop_source stop_;
   uint64_t next_id_ = 0;
-  std::map<uint64_t, std::string> live_;  // live non-root tasks: id -> name
+  RealTask* root_ = nullptr;            // guarded by mu_, while Run runs
+  std::map<uint64_t, RealTask*> live_;  // live non-root tasks, by id
   // The worker pool: idle workers wait on work_ready_ for pending_ tasks.
   // idle_workers_ counts idle workers not yet claimed by a pending task.
   std::condition_variable work_ready_;
@@ -200,9 +258,27 @@ class RealBackend : public Backend {
   // that a stopping world wakes them.
   std::mutex sleep_mu_;
   std::condition_variable_any sleep_cv_;
+
+  // Every live Mutex of the world, for the watchdog. Lock order: mu_, then
+  // mutexes_mu_, then a task's info_mu.
+  std::mutex mutexes_mu_;
+  std::vector<RealMutex*> mutexes_;
+  std::map<RealMutex*, uint64_t> reported_;  // the acquisition reported
+
+  std::mutex watchdog_mu_;
+  std::condition_variable watchdog_cv_;
+  bool watchdog_stop_ = false;
+  std::thread watchdog_;
 };
 
 // --------------------------------------------------------------- RealMutex
+
+RealMutex::RealMutex(RealBackend* b, std::string name)
+    : b_(b), name_(std::move(name)) {
+  b_->RegisterMutex(this);
+}
+
+RealMutex::~RealMutex() { b_->UnregisterMutex(this); }
 
 void RealMutex::Lock() {
   b_->Check();
@@ -211,7 +287,10 @@ void RealMutex::Lock() {
     throw MisuseError("Mutex '" + name_ + "' locked twice by " +
                       TaskLabel(current_task) + " (it is not recursive)");
   }
-  m_.lock();
+  if (!m_.try_lock()) {
+    BlockedOn b("Mutex '" + name_ + "' held by " + TaskLabel(owner()));
+    m_.lock();
+  }
   Acquired();
 }
 
@@ -228,8 +307,9 @@ bool RealMutex::TryLock() {
 }
 
 void RealMutex::Acquired() {
+  acquired_at_.store(Clock::now().time_since_epoch().count());
+  acquisitions_.fetch_add(1);
   owner_.store(current_task, std::memory_order_relaxed);
-  acquired_at_ = Clock::now();
 }
 
 void RealMutex::Unlock() {
@@ -240,7 +320,7 @@ void RealMutex::Unlock() {
                       TaskLabel(current_task) + " but held by " +
                       TaskLabel(owner));
   }
-  auto held = Clock::now() - acquired_at_;
+  auto held = Clock::now() - acquired_at();
   if (held > b_->options().mutex_hold_limit) {
     // Under real, a long hold is reported, not fatal: the machine may just
     // be slow (sanitizers, load).
@@ -268,6 +348,7 @@ bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
   uint64_t generation = generation_;
   mu.Unlock();
   auto notified = [&] { return generation_ != generation; };
+  BlockedOn blocked("CondVar '" + name_ + "'");
   bool woken;
   if (timeout == nullptr) {
     woken = cv_.wait(lk, stop, notified);
@@ -284,7 +365,16 @@ bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
 
 void RealBackend::Run(std::function<void()> root) {
   RealTask root_task{next_id_++, "root"};
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    root_ = &root_task;
+  }
+  StartWatchdog();
   RunTaskBody(&root_task, root);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    root_ = nullptr;
+  }
   BeginStop();
   StopTimers();
   // Every task's cancellable waits have been woken; wait for them to unwind.
@@ -296,13 +386,13 @@ void RealBackend::Run(std::function<void()> root) {
                  "world stopped (a loop that never calls the runtime cannot "
                  "be cancelled):\n",
                  live_.size());
-    for (auto& [id, name] : live_) {
-      std::fprintf(stderr, "  task %llu '%s'\n",
-                   static_cast<unsigned long long>(id), name.c_str());
+    for (auto& [id, task] : live_) {
+      std::fprintf(stderr, "  %s\n", DescribeLocked(task).c_str());
     }
     std::abort();
   }
   l.unlock();
+  StopWatchdog();
   JoinWorkers();
   if (first_error_) std::rethrow_exception(first_error_);
 }
@@ -335,7 +425,7 @@ void RealBackend::Go(std::string name, std::function<void()> fn) {
     std::lock_guard<std::mutex> l(mu_);
     task->id = next_id_++;
     task->name = std::move(name);
-    live_.emplace(task->id, task->name);
+    live_.emplace(task->id, task.get());
   }
   StartTask(std::move(task), std::move(fn));
 }
@@ -411,6 +501,7 @@ void RealBackend::Sleep(Duration d) {
   std::stop_token stop = stop_.get_token();
   if (stop.stop_requested()) throw Cancelled{};
   if (d <= Duration::zero()) return;
+  BlockedOn blocked("Sleep for " + FormatDuration(d));
   std::unique_lock<std::mutex> lk(sleep_mu_);
   sleep_cv_.wait_for(lk, stop, ClampWait(d), [] { return false; });
   if (stop.stop_requested()) throw Cancelled{};
@@ -425,6 +516,90 @@ void RealBackend::RecordError(std::exception_ptr e) {
 }
 
 void RealBackend::BeginStop() { stop_.request_stop(); }
+
+void RealBackend::StartWatchdog() {
+  watchdog_ = std::thread([this] {
+    std::unique_lock<std::mutex> lk(watchdog_mu_);
+    while (!watchdog_stop_) {
+      watchdog_cv_.wait_for(lk, std::chrono::milliseconds(500));
+      if (watchdog_stop_) break;
+      lk.unlock();
+      WatchMutexes();
+      const Duration limit = options_.real_wall_limit;
+      if (limit > Duration::zero() && Clock::now() - start_ > limit) {
+        ReportStuck(options_,
+                    "labrpc real watchdog: the world has run for " +
+                        FormatDuration(Clock::now() - start_) +
+                        " of wall time (limit " + FormatDuration(limit) +
+                        ") and is stuck; a task that blocks forever (a lock "
+                        "held across a Call whose handler needs it, a "
+                        "Receive nobody sends to) cannot be ended. Tasks:\n" +
+                        StuckReport());
+      }
+      lk.lock();
+    }
+  });
+}
+
+void RealBackend::StopWatchdog() {
+  {
+    std::lock_guard<std::mutex> l(watchdog_mu_);
+    watchdog_stop_ = true;
+  }
+  watchdog_cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+void RealBackend::WatchMutexes() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::lock_guard<std::mutex> lm(mutexes_mu_);
+  for (RealMutex* m : mutexes_) {
+    RealTask* owner = m->owner();
+    if (owner == nullptr) continue;
+    const Duration held = Clock::now() - m->acquired_at();
+    const uint64_t n = m->acquisitions();
+    if (held <= options_.mutex_hold_limit || reported_[m] == n) continue;
+    // Only a live task can be described safely; a stale read of a mutex
+    // being handed over is skipped until the next round.
+    if (!AliveLocked(owner)) continue;
+    reported_[m] = n;
+    std::fprintf(stderr,
+                 "labrpc real watchdog: Mutex '%s' has been held for %s and "
+                 "is still held, by %s. Do not hold a lock across a Call, a "
+                 "Sleep or a channel send.\n",
+                 m->name().c_str(), FormatDuration(held).c_str(),
+                 DescribeLocked(owner).c_str());
+  }
+}
+
+bool RealBackend::AliveLocked(const RealTask* t) const {
+  if (t == root_) return t != nullptr;
+  return std::any_of(live_.begin(), live_.end(),
+                     [t](const auto& kv) { return kv.second == t; });
+}
+
+std::string RealBackend::DescribeLocked(RealTask* t) {
+  std::lock_guard<std::mutex> l(t->info_mu);
+  std::string out = TaskLabel(t);
+  if (t->waiting_on.empty()) return out + ", running";
+  return out + ", blocked on " + t->waiting_on + " for " +
+         FormatDuration(Clock::now() - t->since);
+}
+
+std::string RealBackend::StuckReport() {
+  std::string out;
+  std::lock_guard<std::mutex> l(mu_);
+  if (root_ != nullptr) out += "  " + DescribeLocked(root_) + "\n";
+  for (auto& [id, t] : live_) out += "  " + DescribeLocked(t) + "\n";
+  std::lock_guard<std::mutex> lm(mutexes_mu_);
+  for (RealMutex* m : mutexes_) {
+    if (RealTask* owner = m->owner(); owner != nullptr && AliveLocked(owner)) {
+      out += "  Mutex '" + m->name() + "' held by " + TaskLabel(owner) +
+             " for " + FormatDuration(Clock::now() - m->acquired_at()) + "\n";
+    }
+  }
+  return out;
+}
 
 void RealBackend::StopTimers() {
   std::lock_guard<std::mutex> l(timer_mu_);

@@ -97,6 +97,7 @@ struct SimTask {
   Duration blocked_since{};
   uint64_t calls_since_block = 0;
   int mutexes_held = 0;  // a task must not finish while holding one
+  int cpu_bound = 0;     // CpuBoundSection nesting depth
 };
 
 struct Timer {
@@ -188,6 +189,16 @@ class SimBackend : public Backend {
     Enter();
     return std::make_unique<SimCondVar>(this, std::move(name));
   }
+  void EnterCpuBound() override {
+    SimTask* t = Enter();
+    t->cpu_bound++;
+    running_cpu_bound_.store(true, std::memory_order_relaxed);
+  }
+  void LeaveCpuBound() override {
+    SimTask* t = Enter();
+    t->cpu_bound--;
+    running_cpu_bound_.store(t->cpu_bound > 0, std::memory_order_relaxed);
+  }
 
   // --- used by SimMutex / SimCondVar ---
 
@@ -233,6 +244,10 @@ class SimBackend : public Backend {
   std::string DeadlockReport();
   void StartWallWatchdog();
   void StopWallWatchdog();
+  // The current task has come back from a stretch outside the runtime that
+  // the watchdog flagged: fail the run. Records the error rather than
+  // throwing, since the call may be an Unlock in a destructor.
+  void ReportBlockedOutside();
 
   World* world_;
   WorldOptions options_;
@@ -253,9 +268,17 @@ class SimBackend : public Backend {
   std::vector<SimMutex*> mutexes_;
   Duration next_mutex_check_{};
 
-  // Wall-clock watchdog for a task that never yields.
+  // Wall-clock watchdog for a task that blocks outside the runtime or never
+  // yields. Progress is a task switch or a runtime call (calls_ has one
+  // writer, the sim thread, so it needs no atomic read-modify-write).
   std::atomic<uint64_t> switches_{0};
+  std::atomic<uint64_t> calls_{0};
   std::atomic<const std::string*> running_name_{nullptr};
+  std::atomic<bool> running_cpu_bound_{false};
+  // Set by the watchdog (wall nanoseconds without progress) when the
+  // running task passed block_wall_limit; Enter() turns it into the run's
+  // error.
+  std::atomic<int64_t> blocked_outside_ns_{0};
   std::thread watchdog_;
   std::mutex watchdog_mu_;
   std::condition_variable watchdog_cv_;
@@ -384,6 +407,11 @@ SimTask* SimBackend::Enter() {
   if (current_ == nullptr) {
     throw MisuseError("sim runtime called outside any task");
   }
+  calls_.store(calls_.load(std::memory_order_relaxed) + 1,
+               std::memory_order_relaxed);
+  if (blocked_outside_ns_.load(std::memory_order_relaxed) != 0) {
+    ReportBlockedOutside();
+  }
   if (++current_->calls_since_block > options_.spin_call_limit) {
     current_->calls_since_block = 0;
     throw WatchdogError(
@@ -464,6 +492,7 @@ void SimBackend::ResumeTask(SimTask* t) {
                                 static_cast<uint64_t>(now_.count()))) *
                 0x100000001b3ULL;
   running_name_.store(&t->name, std::memory_order_relaxed);
+  running_cpu_bound_.store(t->cpu_bound > 0, std::memory_order_relaxed);
   switches_.fetch_add(1, std::memory_order_relaxed);
   if (!t->fiber) {
     t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
@@ -679,29 +708,68 @@ std::string SimBackend::DeadlockReport() {
   return out.str();
 }
 
+void SimBackend::ReportBlockedOutside() {
+  const int64_t ns = blocked_outside_ns_.exchange(0);
+  if (ns == 0 || first_error_) return;
+  try {
+    throw WatchdogError(
+        TaskLabel(current_) + " did not call the runtime for " +
+        FormatDuration(Duration(ns)) +
+        " of wall time: it blocked outside the runtime or computed without "
+        "pause, and under sim every other task and virtual time wait for "
+        "it. Likely causes: std::this_thread::sleep_for (use labrpc::Sleep), "
+        "a std::mutex or std::condition_variable (use labrpc::Mutex and "
+        "labrpc::CondVar), blocking I/O, or a long CPU loop (mark a "
+        "legitimate one with labrpc::CpuBoundSection).");
+  } catch (...) {
+    RecordError(std::current_exception());
+  }
+}
+
 void SimBackend::StartWallWatchdog() {
-  if (options_.spin_wall_limit <= Duration::zero()) return;
+  if (options_.spin_wall_limit <= Duration::zero() &&
+      options_.block_wall_limit <= Duration::zero()) {
+    return;
+  }
   watchdog_ = std::thread([this] {
     std::unique_lock<std::mutex> lk(watchdog_mu_);
-    uint64_t last = switches_.load();
+    uint64_t last = switches_.load() + calls_.load();
     auto last_change = std::chrono::steady_clock::now();
+    bool flagged = false;
     while (!watchdog_stop_) {
-      watchdog_cv_.wait_for(lk, std::chrono::milliseconds(500));
-      uint64_t now_switches = switches_.load();
+      watchdog_cv_.wait_for(lk, std::chrono::milliseconds(250));
+      const uint64_t progress = switches_.load() + calls_.load();
       auto wall = std::chrono::steady_clock::now();
-      if (now_switches != last) {
-        last = now_switches;
+      if (progress != last) {
+        last = progress;
         last_change = wall;
+        flagged = false;
         continue;
       }
       const std::string* name = running_name_.load();
-      if (name != nullptr && wall - last_change > options_.spin_wall_limit) {
+      if (name == nullptr) continue;
+      const Duration stalled = wall - last_change;
+      if (!flagged && options_.block_wall_limit > Duration::zero() &&
+          stalled > options_.block_wall_limit && !running_cpu_bound_.load()) {
+        flagged = true;
+        blocked_outside_ns_.store(std::max<int64_t>(1, stalled.count()));
         std::fprintf(stderr,
-                     "labrpc sim watchdog: task '%s' has run for %s of wall "
-                     "time without yielding to the runtime (a loop that "
-                     "never blocks?). Aborting.\n",
-                     name->c_str(), FormatDuration(wall - last_change).c_str());
-        std::abort();
+                     "labrpc sim watchdog: task '%s' has not called the "
+                     "runtime for %s of wall time: it is blocked outside the "
+                     "runtime (sleep_for, a std::mutex, blocking I/O?) or in "
+                     "a long CPU loop. The test fails when it calls the "
+                     "runtime again.\n",
+                     name->c_str(), FormatDuration(stalled).c_str());
+      }
+      if (options_.spin_wall_limit > Duration::zero() &&
+          stalled > options_.spin_wall_limit) {
+        ReportStuck(options_,
+                    "labrpc sim watchdog: task '" + *name + "' has run for " +
+                        FormatDuration(stalled) +
+                        " of wall time without yielding to the runtime: it "
+                        "is stuck outside the runtime (a std::mutex "
+                        "deadlock, blocking I/O, an endless loop). The "
+                        "world cannot end.");
       }
     }
   });
