@@ -31,7 +31,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct RealTask {
-  uint64_t id;
+  uint64_t id = 0;
   std::string name;
   // What the task is blocked on, for the watchdog's reports (guarded by
   // info_mu; empty while it runs).
@@ -364,7 +364,9 @@ bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
 // ------------------------------------------------------------- RealBackend
 
 void RealBackend::Run(std::function<void()> root) {
-  RealTask root_task{next_id_++, "root"};
+  RealTask root_task;
+  root_task.id = next_id_++;
+  root_task.name = "root";
   {
     std::lock_guard<std::mutex> l(mu_);
     root_ = &root_task;
