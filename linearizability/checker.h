@@ -13,11 +13,13 @@
 //   }
 //
 // Partitions (see model.h) are searched on the calling thread, taking turns
-// in short time slices (smallest first), sharing one time budget. A timeout of
-// zero means no limit. When time runs out the verdict is kUnknown unless some
-// partition was already found Illegal, so with a tight limit a bad history can
-// be reported kUnknown (never the other way round: kOk and kIllegal are always
-// right).
+// in short time slices (smallest first), sharing one time budget and one
+// memory budget (CheckLimits). A timeout of zero means no limit. When time
+// runs out the verdict is kUnknown unless some partition was already found
+// Illegal, so with a tight limit a bad history can be reported kUnknown
+// (never the other way round: kOk and kIllegal are always right). A
+// partition whose search reaches the memory budget ends as kUnknown, its
+// memory is freed, and the others go on.
 #ifndef RAFTLAB_LINEARIZABILITY_CHECKER_H_
 #define RAFTLAB_LINEARIZABILITY_CHECKER_H_
 
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "linearizability/info.h"
+#include "linearizability/memory_budget.h"
 #include "linearizability/model.h"
 #include "linearizability/operation.h"
 #include "linearizability/search.h"
@@ -43,6 +46,16 @@ template <Model M>
 using HistoryOf = std::vector<Operation<typename M::Input, typename M::Output>>;
 template <Model M>
 using EventsOf = std::vector<Event<typename M::Input, typename M::Output>>;
+
+// What a check may spend before it gives up with kUnknown.
+struct CheckLimits {
+  // Wall time for the whole check; zero means no limit.
+  std::chrono::nanoseconds timeout{0};
+  // Bytes the searches' memos, state pools and partial linearizations may
+  // hold at once, over all partitions; zero means no limit. The history
+  // itself is not counted.
+  size_t memory_bytes = DefaultMemoryLimit();
+};
 
 namespace checker_internal {
 
@@ -73,20 +86,26 @@ std::vector<PartitionInfo> Partition(const M& model, const HistoryOf<M>& h) {
 
 template <Model M>
 CheckResult Check(const M& model, const HistoryOf<M>& history,
-                  std::chrono::nanoseconds timeout, bool verbose,
+                  const CheckLimits& limits, bool verbose,
                   LinearizationInfo* info) {
   using Clock = std::chrono::steady_clock;
   using Op = Operation<typename M::Input, typename M::Output>;
-  // Partitions take turns in slices this long, like porcupine's goroutines
-  // sharing one core, so an easy failing partition is found even when
-  // another one would exhaust the budget.
+  // Partitions take turns in slices of this much CPU time, like porcupine's
+  // goroutines sharing one core, so an easy failing partition is found even
+  // when another one would exhaust the budget. CPU time, not wall time: on
+  // a loaded machine a wall-time slice can end before an easy partition is
+  // done, and then it waits for a full slice of every hard one (c50-bad:
+  // 40 ms instead of 4).
   constexpr auto kSlice = std::chrono::milliseconds(5);
   // The budget is wall time on std::chrono::steady_clock, not the lab
   // runtime's clock: it bounds a computation, and only the kUnknown verdict
   // depends on it.
   const auto start = Clock::now();
-  const Clock::time_point deadline =
-      timeout.count() > 0 ? start + timeout : Clock::time_point::max();
+  const Clock::time_point deadline = limits.timeout.count() > 0
+                                         ? start + limits.timeout
+                                         : Clock::time_point::max();
+  // Declared before the searches, which release into it as they go.
+  MemoryBudget budget(limits.memory_bytes);
 
   for (size_t i = 0; i < history.size(); i++) {
     if (!history[i].pending && history[i].ret < history[i].call) {
@@ -102,8 +121,8 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
     std::vector<const Op*> ops;
     ops.reserve(parts[p].ops.size());
     for (size_t i : parts[p].ops) ops.push_back(&history[i]);
-    searches[p] =
-        std::make_unique<PartitionSearch<M>>(model, std::move(ops), verbose);
+    searches[p] = std::make_unique<PartitionSearch<M>>(model, std::move(ops),
+                                                       verbose, budget);
   }
   // Smallest first: small partitions usually finish in their first slice.
   std::vector<size_t> active(parts.size());
@@ -124,8 +143,8 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
         still.push_back(p);
         continue;
       }
-      const auto until = deadline - now < kSlice ? deadline : now + kSlice;
-      const bool done = searches[p]->Run(until);
+      const bool done =
+          searches[p]->Run(deadline, ThreadCpuClock::now() + kSlice);
       parts[p].seconds +=
           std::chrono::duration<double>(Clock::now() - now).count();
       if (!done) {
@@ -133,6 +152,8 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
         continue;
       }
       searches[p]->Report(parts[p]);
+      // Its memo is of no more use: leave its memory to the others.
+      searches[p].reset();
       if (parts[p].result == CheckResult::kIllegal) {
         illegal = true;
         if (!verbose) stop = true;
@@ -140,14 +161,26 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
     }
     active = std::move(still);
   }
-  for (size_t p : active) searches[p]->Report(parts[p]);  // kUnknown
+  for (size_t p : active) {  // kUnknown
+    searches[p]->Report(parts[p]);
+    if (illegal && !verbose) parts[p].stop = StopReason::kOtherFailed;
+  }
 
-  const bool unknown = !active.empty();
+  bool unknown = false, out_of_memory = false;
+  for (const PartitionInfo& p : parts) {
+    unknown |= p.result == CheckResult::kUnknown;
+    out_of_memory |= p.stop == StopReason::kMemoryLimit;
+  }
   CheckResult result = illegal   ? CheckResult::kIllegal
                        : unknown ? CheckResult::kUnknown
                                  : CheckResult::kOk;
   if (info) {
     info->result = result;
+    info->stop = result != CheckResult::kUnknown ? StopReason::kNone
+                 : out_of_memory                 ? StopReason::kMemoryLimit
+                                                 : StopReason::kTimeLimit;
+    info->memory_peak = budget.peak();
+    info->memory_limit = limits.memory_bytes;
     info->partitions = std::move(parts);
   }
   return result;
@@ -155,12 +188,24 @@ CheckResult Check(const M& model, const HistoryOf<M>& history,
 
 }  // namespace checker_internal
 
-// The verdict only; stops at the first Illegal partition.
+// The verdict only; stops at the first Illegal partition. The memory
+// budget is the default (memory_budget.h).
 template <Model M>
 CheckResult CheckOperations(
     const M& model, const HistoryOf<M>& history,
     std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero()) {
-  return checker_internal::Check(model, history, timeout, false, nullptr);
+  return checker_internal::Check(model, history, CheckLimits{timeout}, false,
+                                 nullptr);
+}
+
+// The same with both limits; *info, if given, gets the verdict, why it is
+// kUnknown, and each partition's verdict and search cost (no partial
+// linearizations: see CheckOperationsVerbose).
+template <Model M>
+CheckResult CheckOperations(const M& model, const HistoryOf<M>& history,
+                            const CheckLimits& limits,
+                            LinearizationInfo* info = nullptr) {
+  return checker_internal::Check(model, history, limits, false, info);
 }
 
 // The verdict and, in *info, the partial linearizations of every partition
@@ -170,7 +215,15 @@ template <Model M>
 CheckResult CheckOperationsVerbose(const M& model, const HistoryOf<M>& history,
                                    std::chrono::nanoseconds timeout,
                                    LinearizationInfo* info) {
-  return checker_internal::Check(model, history, timeout, true, info);
+  return checker_internal::Check(model, history, CheckLimits{timeout}, true,
+                                 info);
+}
+
+template <Model M>
+CheckResult CheckOperationsVerbose(const M& model, const HistoryOf<M>& history,
+                                   const CheckLimits& limits,
+                                   LinearizationInfo* info) {
+  return checker_internal::Check(model, history, limits, true, info);
 }
 
 // How many partitions the model splits the history into.

@@ -9,6 +9,7 @@
 #ifndef RAFTLAB_LINEARIZABILITY_ENTRY_LIST_H_
 #define RAFTLAB_LINEARIZABILITY_ENTRY_LIST_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,6 +39,12 @@ class EntryList {
   bool IsCall(uint32_t node) const { return match_[node] != 0; }
   // The operation (0..n-1) an entry belongs to.
   uint32_t Op(uint32_t node) const { return op_[node]; }
+  // What the list's arrays occupy.
+  size_t MemoryBytes() const {
+    return (next_.capacity() + prev_.capacity() + op_.capacity() +
+            match_.capacity()) *
+           sizeof(uint32_t);
+  }
 
   // Removes a call entry and its return entry from the list.
   void Lift(uint32_t call) {

@@ -43,4 +43,27 @@ HistoryFormat DetectFormat(std::string_view content) {
   return HistoryFormat::kText;
 }
 
+const char* FormatExample(HistoryFormat f) {
+  switch (f) {
+    case HistoryFormat::kText:
+      return "'<client> <call> <return> <op> <key> <value> <output>', e.g. "
+             "'0 100 130 put k v -'";
+    case HistoryFormat::kPorcupineKv:
+      return "'{:process 0, :type :invoke, :f :get, :key \"k\", :value nil}'";
+    case HistoryFormat::kJepsen:
+      return "'INFO  jepsen.util - 3 :invoke :cas [3 0]'";
+  }
+  return "?";
+}
+
+std::string BinaryContentError(std::string_view content,
+                               const std::string& source) {
+  size_t nul = content.find('\0');
+  if (nul == std::string_view::npos) return "";
+  size_t line = 1;
+  for (size_t i = 0; i < nul; i++) line += content[i] == '\n';
+  return source + ":" + std::to_string(line) +
+         ": a NUL byte: this is binary data, expected a text history file";
+}
+
 }  // namespace linearizability

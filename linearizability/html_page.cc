@@ -47,6 +47,8 @@ svg text { font: 11px monospace; }
 .op.dim { opacity: 0.3; }
 .op.sel rect.bar { stroke: #0d47a1; stroke-width: 3; }
 .lp circle { fill: #1565c0; } .lp text { fill: #fff; font-size: 9px; }
+/* The step badges sit on the bars: clicks and hovers go to the bar. */
+.lp { pointer-events: none; }
 .fault rect { fill: #ff9800; opacity: 0.14; }
 .fault line { stroke: #e65100; stroke-width: 1.5; stroke-dasharray: 4 3; }
 .fault text { fill: #bf360c; }
@@ -165,6 +167,46 @@ function makeScale(P) {
           end: end, width: end + STEP, ticks: ticks};
 }
 
+// The width of one character of the bars' font (monospace, see the CSS).
+const CHAR_W = (() => {
+  const c = document.createElement("canvas").getContext("2d");
+  c.font = "11px monospace";
+  return c.measureText("0123456789").width / 10 || 6.7;
+})();
+
+// The most informative label of an operation that fits in `room` pixels,
+// so that no bar shows a word cut in the middle ("appe"). Descriptions of
+// the form "name(args) -> result" (both models') shorten to, in turn:
+// "append('k', 'x 1 y')", "append x 1 y" (the partition's key is in the
+// heading), "a x 1 y", "a x…", "append", "a", and nothing. The hover tip
+// and the panel always show the full description.
+function barLabel(P, desc, room) {
+  const fits = s => s.length * CHAR_W <= room;
+  if (fits(desc)) return desc;
+  const m = /^([A-Za-z_]\w*)\((.*)\)(?:\s*->\s*(.*))?$/.exec(desc);
+  if (!m) {
+    const n = Math.floor(room / CHAR_W) - 1;
+    return n >= 2 ? desc.slice(0, n) + "\u2026" : "";
+  }
+  const name = m[1], initial = name[0];
+  let args = m[2];
+  const key = "'" + P.key + "'";
+  if (P.key !== "" && (args === key || args.startsWith(key + ", "))) {
+    args = args.slice(key.length + 2);
+  }
+  const bare = v => /^'[^']+'$/.test(v) ? v.slice(1, -1) : v;  // '' stays
+  const parts = args === "" ? [] : [args.split(", ").map(bare).join(",")];
+  if (m[3] !== undefined) parts.push("\u2192" + bare(m[3]));
+  const value = parts.join(" ");
+  if (value === "") return fits(name) ? name : fits(initial) ? initial : "";
+  for (const s of [name + " " + value, initial + " " + value]) {
+    if (fits(s)) return s;
+  }
+  const n = Math.floor(room / CHAR_W) - initial.length - 2;  // " " and "…"
+  if (n >= 2) return initial + " " + value.slice(0, n).trimEnd() + "\u2026";
+  return fits(name) ? name : fits(initial) ? initial : "";
+}
+
 // Greedy lanes so that fault labels do not overlap.
 function faultLanes(sc) {
   const lanes = [];
@@ -219,7 +261,8 @@ function drawPartition(p, container) {
     const g = el("g", {class: opClass(p, i), "data-p": p, "data-i": i}, svg);
     el("rect", {class: "bar", x: x0, y: y, width: w, height: BAR, rx: 3}, g);
     const clip = el("svg", {x: x0 + 2, y: y, width: Math.max(0, w - 4), height: BAR}, g);
-    el("text", {x: 0, y: BAR / 2 + 4}, clip, op[3]);
+    const label = barLabel(P, op[3], w - 4);
+    if (label !== "") el("text", {class: "label", x: 0, y: BAR / 2 + 4}, clip, label);
     g.addEventListener("mouseenter", ev => { showTip(ev, p, i); highlight(p, i); });
     g.addEventListener("mousemove", ev => moveTip(ev));
     g.addEventListener("mouseleave", () => { hideTip(); restore(); });
@@ -272,10 +315,12 @@ function highlight(p, i) {
   v.groups[i].classList.add("sel");
   steps.forEach((s, n) => {
     const op = v.ops[s.op];
-    const x = v.x(op[1]) + 8;
-    const y = v.top + v.row.get(op[0]) * ROW + ROW / 2;
+    // On the bar's top-left corner, half outside it, so that it hides
+    // little of the label.
+    const x = v.x(op[1]) + 2;
+    const y = v.top + v.row.get(op[0]) * ROW + (ROW - BAR) / 2;
     const g = el("g", {}, v.lp);
-    el("circle", {cx: x, cy: y, r: 7.5}, g);
+    el("circle", {cx: x, cy: y, r: 7}, g);
     el("text", {x: x, y: y + 3, "text-anchor": "middle"}, g, String(n + 1));
   });
 }

@@ -12,15 +12,40 @@
 
 namespace linearizability {
 
+// Why a search has no verdict (kUnknown), or kNone if it has one.
+enum class StopReason {
+  kNone,
+  kTimeLimit,    // the check's time budget ran out
+  kMemoryLimit,  // the check's memory budget (memory_budget.h) was reached
+  kOtherFailed,  // a plain check stopped at another partition's failure
+};
+
+// "time limit", "memory budget", ... for messages.
+inline const char* ToString(StopReason r) {
+  switch (r) {
+    case StopReason::kNone:
+      return "none";
+    case StopReason::kTimeLimit:
+      return "time limit";
+    case StopReason::kMemoryLimit:
+      return "memory budget";
+    case StopReason::kOtherFailed:
+      return "another partition failed";
+  }
+  return "?";
+}
+
 struct PartitionInfo {
   // The partition key as text ("" when the model does not partition).
   std::string key;
   // The partition's operations as indices into the checked history, in
   // history order. An operation's "local id" is its position here.
   std::vector<size_t> ops;
-  // kUnknown if the search ran out of time or never started (time was up, or
-  // a non-verbose check stopped at an earlier failing partition).
+  // kUnknown if the search ran out of time or memory, or never finished
+  // because a non-verbose check stopped at an earlier failing partition.
   CheckResult result = CheckResult::kUnknown;
+  // Why result is kUnknown (kNone when it is not).
+  StopReason stop = StopReason::kNone;
   bool searched = false;
   // Distinct partial linearizations (local ids in linearization order),
   // longest first. For an Ok partition there is exactly one, covering every
@@ -43,6 +68,12 @@ struct PartitionInfo {
 
 struct LinearizationInfo {
   CheckResult result = CheckResult::kUnknown;
+  // Why result is kUnknown: kMemoryLimit if some partition reached the
+  // memory budget, else kTimeLimit. kNone for kOk and kIllegal.
+  StopReason stop = StopReason::kNone;
+  // The most bytes the check's searches held at once (memory_budget.h).
+  uint64_t memory_peak = 0;
+  uint64_t memory_limit = 0;
   // In partition-key order.
   std::vector<PartitionInfo> partitions;
 };

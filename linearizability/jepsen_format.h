@@ -1,4 +1,4 @@
-// Reader for the Jepsen etcd logs (shared/data/linearizability/jepsen-etcd/,
+// Reader for the Jepsen etcd logs (testdata/linearizability/jepsen-etcd/,
 // from the linearizability-checker project via porcupine): a
 // compare-and-set register history. The lines that matter look like
 //

@@ -27,10 +27,14 @@
 //   std::string DescribeOperation(const Input&, const Output&) const;
 //       (operator<< of Input and Output if they have one)
 //   std::string DescribeState(const State&) const;   (operator<< or "?")
+//   size_t StateHeapBytes(const State&) const;   (capacity() * element size
+//       for a State with capacity(), like std::string or std::vector, else
+//       0). The heap bytes a state owns, counted in the memory budget.
 #ifndef RAFTLAB_LINEARIZABILITY_MODEL_H_
 #define RAFTLAB_LINEARIZABILITY_MODEL_H_
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -74,6 +78,20 @@ uint64_t HashState(const M& m, const typename M::State& s) {
     return static_cast<uint64_t>(m.HashState(s));
   } else if constexpr (requires { std::hash<typename M::State>{}(s); }) {
     return static_cast<uint64_t>(std::hash<typename M::State>{}(s));
+  } else {
+    return 0;
+  }
+}
+
+template <Model M>
+size_t StateHeapBytes(const M& m, const typename M::State& s) {
+  if constexpr (requires { m.StateHeapBytes(s); }) {
+    return static_cast<size_t>(m.StateHeapBytes(s));
+  } else if constexpr (requires {
+                         s.capacity();
+                         typename M::State::value_type;
+                       }) {
+    return s.capacity() * sizeof(typename M::State::value_type);
   } else {
     return 0;
   }

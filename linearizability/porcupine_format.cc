@@ -141,6 +141,23 @@ KvHistory ReadPorcupineKvHistory(std::istream& in, const std::string& source) {
                                       " with no pending call");
         }
         KvOperation& op = h.ops[it->second];
+        // A return must answer the call it is taken for: an :ok :put for a
+        // pending :get is a corrupt file, not a get that read nothing.
+        static const char* kF[] = {"get", "put", "append"};
+        const char* called = kF[static_cast<int>(op.input.op)];
+        if (f != called) {
+          throw std::invalid_argument(
+              ":" + type + " :" + f + " does not match the :" + called +
+              " pending for process " + std::to_string(process));
+        }
+        auto key = m.find("key");
+        if (key != m.end() && (key->second.kind != Value::kString ||
+                               key->second.text != op.input.key)) {
+          throw std::invalid_argument(
+              ":" + type + " on another :key than the :" + called + " of \"" +
+              op.input.key + "\" pending for process " +
+              std::to_string(process));
+        }
         if (type == "ok") {
           op.pending = false;
           op.ret = time;

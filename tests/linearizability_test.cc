@@ -1,7 +1,7 @@
 // Tests of the linearizability checker (linearizability/): hand-made key/value
 // and register histories, random histories against a brute-force checker,
 // the time limit, a large generated history, every third-party history in
-// shared/data/linearizability with its known verdict, the file readers and
+// testdata/linearizability with its known verdict, the file readers and
 // the HTML picture. The checker is plain C++, so no test needs a World.
 #include <gtest/gtest.h>
 
@@ -27,8 +27,8 @@
 #include "linearizability/text_format.h"
 #include "linearizability/visualization.h"
 
-#ifndef RAFTLAB_SHARED_DATA
-#error "RAFTLAB_SHARED_DATA must name the shared/data folder (set by CMake)"
+#ifndef RAFTLAB_TESTDATA
+#error "RAFTLAB_TESTDATA must name testdata/linearizability (set by CMake)"
 #endif
 
 namespace lin = linearizability;
@@ -224,11 +224,9 @@ std::vector<KvOperation> GenerateKv(std::mt19937_64& rng, int nops,
   return ops;
 }
 
-std::string DataDir() {
-  return std::string(RAFTLAB_SHARED_DATA) + "/linearizability";
-}
+std::string DataDir() { return RAFTLAB_TESTDATA; }
 
-// Fails the test (not skips it) when the shared data folder is missing.
+// Fails the test (not skips it) when the test data folder is missing.
 bool RequireDataDir() {
   if (std::filesystem::is_directory(DataDir() + "/kv") &&
       std::filesystem::is_directory(DataDir() + "/jepsen-etcd")) {
@@ -236,7 +234,7 @@ bool RequireDataDir() {
   }
   ADD_FAILURE() << "the third-party histories are missing: expected "
                 << DataDir() << "/kv and " << DataDir()
-                << "/jepsen-etcd (a checkout of shared/ beside the repo)";
+                << "/jepsen-etcd (testdata/ of the repository)";
   return false;
 }
 
