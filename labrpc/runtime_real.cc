@@ -30,6 +30,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+class RealMutex;
+
 struct RealTask {
   uint64_t id = 0;
   std::string name;
@@ -38,6 +40,9 @@ struct RealTask {
   std::mutex info_mu;
   std::string waiting_on;
   Clock::time_point since;
+  // The Mutex it waits for, if any: its holder is looked up when a report
+  // is made, since the holder seen at the start of the wait may be gone.
+  const RealMutex* waiting_for = nullptr;
 };
 
 thread_local RealTask* current_task = nullptr;
@@ -45,16 +50,19 @@ thread_local RealTask* current_task = nullptr;
 // Records what the current task blocks on for as long as it lives.
 class BlockedOn {
  public:
-  explicit BlockedOn(std::string what) : task_(current_task) {
+  explicit BlockedOn(std::string what, const RealMutex* mutex = nullptr)
+      : task_(current_task) {
     if (task_ == nullptr) return;
     std::lock_guard<std::mutex> l(task_->info_mu);
     task_->waiting_on = std::move(what);
+    task_->waiting_for = mutex;
     task_->since = Clock::now();
   }
   ~BlockedOn() {
     if (task_ == nullptr) return;
     std::lock_guard<std::mutex> l(task_->info_mu);
     task_->waiting_on.clear();
+    task_->waiting_for = nullptr;
   }
   BlockedOn(const BlockedOn&) = delete;
   BlockedOn& operator=(const BlockedOn&) = delete;
@@ -288,7 +296,7 @@ void RealMutex::Lock() {
                       TaskLabel(current_task) + " (it is not recursive)");
   }
   if (!m_.try_lock()) {
-    BlockedOn b("Mutex '" + name_ + "' held by " + TaskLabel(owner()));
+    BlockedOn b("Mutex '" + name_ + "'", this);
     m_.lock();
   }
   Acquired();
@@ -584,8 +592,16 @@ std::string RealBackend::DescribeLocked(RealTask* t) {
   std::lock_guard<std::mutex> l(t->info_mu);
   std::string out = TaskLabel(t);
   if (t->waiting_on.empty()) return out + ", running";
-  return out + ", blocked on " + t->waiting_on + " for " +
-         FormatDuration(Clock::now() - t->since);
+  out += ", blocked on " + t->waiting_on;
+  // While t waits for (or has just taken) it, the Mutex lives; its holder
+  // is named only if that task is still alive (mu_ is held).
+  if (t->waiting_for != nullptr) {
+    RealTask* holder = t->waiting_for->owner();
+    if (holder != nullptr && holder != t && AliveLocked(holder)) {
+      out += " held by " + TaskLabel(holder);
+    }
+  }
+  return out + " for " + FormatDuration(Clock::now() - t->since);
 }
 
 std::string RealBackend::StuckReport() {

@@ -27,7 +27,9 @@ namespace raft {
 
 // What each switch takes out:
 //   persistence          Raft saves nothing (2C); restarts start empty.
-//   snapshots            Raft ignores Snapshot() and keeps its whole log (2D).
+//   snapshots            Raft ignores Snapshot() and keeps its whole log,
+//                        and its InstallSnapshot handler installs nothing
+//                        (2D): a Raft with no snapshot code.
 //   fast_backup          a rejected AppendEntries moves nextIndex back by
 //                        one entry, ignoring the follower's hint (2C hint).
 //   duplicate_detection  the KV servers execute every applied request, even

@@ -2,12 +2,14 @@
 // Figure 13 of the Raft paper). Rules quoted in comments are Figure 2's.
 #include "raft/raft.h"
 
-#include <algorithm>
 #include <chrono>
-#include <mutex>
-#include <stdexcept>
 #include <string>
 #include <utility>
+// SOLUTION BEGIN
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+// SOLUTION END
 
 #include "labrpc/trace.h"
 // SOLUTION BEGIN
@@ -167,7 +169,8 @@ RaftStatus Raft::Status() {
   st.killed = Killed();
   return st;
   // SOLUTION END
-  //@ // Fill this in from your state: the tester checks invariants on it.
+  //@ // Fill this in from your state (2A, 2B; 2D: snapshot_index): the
+  //@ // tester checks invariants on it.
   //@ auto [term, is_leader] = GetState();
   //@ return RaftStatus{me_, term, is_leader, 0, 0, 0, 0, Killed()};
 }
@@ -697,6 +700,7 @@ void Raft::InstallSnapshot(const InstallSnapshotArgs& args,
   }
   reply->term = current_term_;
   ResetElectionTimerLocked();
+  if (Ablated("snapshots")) return;  // a Raft without snapshot code
   // Everything through commit_index_ is already here (and possibly applied):
   // an older snapshot would only move the service backwards.
   if (args.last_included_index <= commit_index_) {

@@ -31,6 +31,8 @@ import gtestrun  # noqa: E402  (needs the path above)
 
 DEFAULT_SEEDS = (1, 2, 3)
 NO_CRASH = "no server crashes or restarts: nothing needs to survive one"
+NO_SNAPSHOT_CODE = ("a rule about what a Raft must NOT install, which a "
+                    "Raft that installs nothing keeps")
 
 
 @dataclasses.dataclass
@@ -49,12 +51,19 @@ ABLATIONS = [
         "Raft2C.Figure8Unreliable": NO_CRASH + " (peers are only "
                                     "disconnected)",
     }),
-    Ablation("snapshots", ["2D"]),
+    Ablation("snapshots", ["2D"], {
+        "RaftRules2D.OlderSnapshotIgnored": NO_SNAPSHOT_CODE,
+        "RaftRules2D.StaleTermInstallSnapshotRejectedWithoutResettingTimer":
+            NO_SNAPSHOT_CODE,
+    }),
     # A Raft with only 2A and 2B: no persistence and no snapshot code.
     Ablation("persistence,snapshots", ["2C", "2D"], {
         "Raft2C.UnreliableAgree": NO_CRASH,
         "Raft2C.Figure8Unreliable": NO_CRASH + " (peers are only "
                                     "disconnected)",
+        "RaftRules2D.OlderSnapshotIgnored": NO_SNAPSHOT_CODE,
+        "RaftRules2D.StaleTermInstallSnapshotRejectedWithoutResettingTimer":
+            NO_SNAPSHOT_CODE,
     }),
     # Fast backup is a hint, not a rule: only the test that needs it to
     # catch up within its limits must fail.
@@ -71,6 +80,10 @@ ABLATIONS = [
                                  "reply is lost in the crash, which is rare",
         "KV3A.PersistConcurrent": "a retry after a restart happens only if a "
                                   "reply is lost in the crash, which is rare",
+        "KVStrict3A.OverwrittenEntryIsNotAcknowledged": "checks what a "
+            "leader acknowledges, not how often an op executes",
+        "ShardKVStrict4B.OpAcceptedBeforeMoveIsNotAppliedAfterIt": "checks "
+            "ownership at apply time; its op is never retried",
         **{f"ShardKV4B.{t}": "reliable network: a request is retried only "
                              "after a wrong-group reply, before it executed"
            for t in ("StaticShards", "JoinLeave", "Snapshot", "MissChange",
