@@ -29,7 +29,7 @@ Clerk::Clerk(std::vector<std::shared_ptr<labrpc::ClientEnd>> servers)
   leader_ =
       static_cast<int>(labrpc::RandInt(static_cast<int64_t>(servers_.size())));
   // SOLUTION END
-  //@ // You'll have to add code here.
+  //@ // You'll have to add code here (3A).
 }
 
 // SOLUTION BEGIN
@@ -61,7 +61,7 @@ std::string Clerk::Get(const std::string& key) {
     NextServer();
   }
   // SOLUTION END
-  //@ // You will have to modify this function.
+  //@ // You will have to modify this function (3A).
   //@ (void)key;
   //@ return "";
 }
@@ -89,7 +89,7 @@ void Clerk::PutAppend(const std::string& key, const std::string& value,
     NextServer();
   }
   // SOLUTION END
-  //@ // You will have to modify this function.
+  //@ // You will have to modify this function (3A).
   //@ (void)key;
   //@ (void)value;
   //@ (void)op;

@@ -68,7 +68,7 @@ class Clerk {
   // Consecutive failed attempts since the last success.
   int failures_ = 0;
   // SOLUTION END
-  //@ // You will have to modify this class.
+  //@ // You will have to modify this class (3A).
 };
 
 }  // namespace kvraft

@@ -1,6 +1,6 @@
 // The KV service's wire types: the error values and the arguments and
-// replies of its two RPCs, "KVServer.Get" and "KVServer.PutAppend" (spec
-// section 6.1). They travel through the labrpc fabric, which encodes them
+// replies of its two RPCs, "KVServer.Get" and "KVServer.PutAppend" (Go's
+// kvraft/common.go). They travel through the labrpc fabric, which encodes them
 // with serialize(): a field missing there does not travel.
 #ifndef RAFTLAB_KVRAFT_COMMON_H_
 #define RAFTLAB_KVRAFT_COMMON_H_

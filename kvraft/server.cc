@@ -1,9 +1,11 @@
 // The KV server (Go's kvraft/server.go); see server.h.
 #include "kvraft/server.h"
 
-#include <algorithm>
 #include <chrono>
 #include <utility>
+// SOLUTION BEGIN
+#include <algorithm>
+// SOLUTION END
 
 #include "labrpc/trace.h"
 // SOLUTION BEGIN
@@ -47,7 +49,8 @@ std::shared_ptr<KVServer> StartKVServer(
   // SOLUTION BEGIN
   labrpc::Go("kv-S" + std::to_string(me) + "-applier", [kv] { kv->Applier(); });
   // SOLUTION END
-  //@ // You may need initialization code here.
+  //@ // You may need initialization code here (3A; 3B: restore the
+  //@ // snapshot the persister holds).
   return kv;
 }
 
@@ -104,7 +107,7 @@ void KVServer::Get(const GetArgs& args, GetReply* reply) {
   op.seq = args.seq;
   reply->err = Submit(op, &reply->value);
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (3A).
   //@ (void)args;
   //@ (void)reply;
 }
@@ -124,7 +127,7 @@ void KVServer::PutAppend(const PutAppendArgs& args, PutAppendReply* reply) {
   std::string unused;
   reply->err = Submit(op, &unused);
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (3A).
   //@ (void)args;
   //@ (void)reply;
 }

@@ -46,7 +46,7 @@ struct Op {
   }
 };
 // SOLUTION END
-//@ // Define here what an operation in the Raft log holds, with a
+//@ // Define here (3A) what an operation in the Raft log holds, with a
 //@ // serialize() member so that labrpc::Encode can turn it into bytes:
 //@ // struct Op {
 //@ //   template <class Archive>
@@ -78,7 +78,7 @@ class KVServer : public std::enable_shared_from_this<KVServer> {
   bool Killed() const { return dead_.load(); }
 
   // Test-only, for the negative control of the linearizability check
-  // (KVLinearizabilityControl): when on, a server that believes it is the
+  // (the kit's, not in the handout): when on, a server that believes it is the
   // leader answers Get from its local state, without going through the Raft
   // log. That is the classic stale-read bug (a deposed leader in a minority
   // keeps answering), which the checker must catch. Never set in graded
@@ -167,7 +167,7 @@ class KVServer : public std::enable_shared_from_this<KVServer> {
   // Signalled when last_applied_ advances or the server is killed.
   labrpc::CondVar applied_cv_{"kvserver.applied"};
   // SOLUTION END
-  //@ // Your definitions here.
+  //@ // Your definitions here (3A, 3B).
 };
 
 // Starts KV server `me` of the cluster whose Raft peers are reached through

@@ -1,5 +1,7 @@
 // The codec: turns values into opaque bytes and back, for RPC arguments and
-// replies, Raft's persisted state and snapshots (DESIGN.md, "Serialization").
+// replies, Raft's persisted state and snapshots. The fabric always encodes and
+// decodes, a deep copy as labgob does, so a field missing from serialize()
+// shows up as a test failure, not as shared memory.
 //
 // It is Boost.Serialization's binary archive without its header, so a type
 // becomes encodable the usual Boost way:

@@ -7,8 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <list>
+#include <map>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "labrpc/trace.h"
 
@@ -30,6 +31,24 @@ struct Waiter {
   CondVar cv{"labrpc.call"};
   bool replied = false;
   DispatchResult result;
+  std::list<Waiter*>::iterator pos;  // in NetState::waiters, while in it
+};
+
+// The callers waiting for a handler, in the order they began to wait. The
+// order in which they are woken is the order in which the sim runs them, so
+// it must not depend on heap addresses, as a set of pointers' order does:
+// that would let another allocator or address layout change what a seed
+// does. insert/erase are O(1) and named like a set's.
+class WaiterList {
+ public:
+  void insert(Waiter* w) { w->pos = list_.insert(list_.end(), w); }
+  void erase(Waiter* w) { list_.erase(w->pos); }
+  void NotifyAll() const {
+    for (Waiter* w : list_) w->cv.NotifyAll();
+  }
+
+ private:
+  std::list<Waiter*> list_;
 };
 
 struct EndInfo {
@@ -50,14 +69,16 @@ struct NetState {
   bool reliable = true;
   bool long_delays = false;
   bool long_reordering = false;
+  // Only looked up, never walked, so its hash order is never seen.
   std::unordered_map<std::string, EndInfo> ends;
-  // nullptr once deleted (kept, as Go keeps the nil entry).
-  std::unordered_map<std::string, std::shared_ptr<Server>> servers;
+  // nullptr once deleted (kept, as Go keeps the nil entry). Ordered, since
+  // ~Network destroys the servers in its order.
+  std::map<std::string, std::shared_ptr<Server>> servers;
   int count = 0;      // calls that entered the network
   int64_t bytes = 0;  // args of those calls + replies delivered
   // Callers waiting for a handler, woken whenever an end or server changes
   // so that a deleted server's calls fail promptly.
-  std::unordered_set<Waiter*> waiters;
+  WaiterList waiters;
 
   // Go's isServerDead: the end was disabled, or the server registered under
   // the name is no longer the one the call went to.
@@ -69,9 +90,7 @@ struct NetState {
     return s == servers.end() || s->second != server;
   }
 
-  void NotifyWaitersLocked() {
-    for (Waiter* w : waiters) w->cv.NotifyAll();
-  }
+  void NotifyWaitersLocked() { waiters.NotifyAll(); }
 };
 
 namespace {
@@ -346,7 +365,7 @@ Network::~Network() {
   // Drop the servers: a service usually holds an object that holds ends,
   // and every end holds this state, so keeping them would be a reference
   // cycle that never frees the peers. Destroy them outside the lock.
-  std::unordered_map<std::string, std::shared_ptr<Server>> servers;
+  std::map<std::string, std::shared_ptr<Server>> servers;
   if (World::CurrentOrNull() != nullptr) {
     MutexLock l(state_->mu);
     servers.swap(state_->servers);

@@ -77,16 +77,9 @@ void SetTraceSink(std::function<void(const std::string& line)> sink) {
   State().sink = std::move(sink);
 }
 
-void TraceLine(std::string_view topic, int peer, const std::string& message) {
-  World* world = World::CurrentOrNull();
-  long long us = world ? std::chrono::duration_cast<std::chrono::microseconds>(
-                             world->backend_impl().Now())
-                             .count()
-                       : 0;
-  std::string p = peer < 0 ? std::string("--") : Sprintf("S%d", peer);
-  std::string line = Sprintf("%06lld.%03lld %-8.*s %s %s\n", us / 1000,
-                             us % 1000, static_cast<int>(topic.size()),
-                             topic.data(), p.c_str(), message.c_str());
+namespace {
+
+void Emit(const std::string& line) {
   TraceState& s = State();
   internal::RawLockGuard g(s.lock);
   if (s.sink) {
@@ -96,6 +89,60 @@ void TraceLine(std::string_view topic, int peer, const std::string& message) {
     std::fputs(line.c_str(), out);
     std::fflush(out);
   }
+}
+
+}  // namespace
+
+namespace internal {
+
+void TraceWorldStart(const World& world) {
+  if (!TraceAnyEnabled()) return;
+  const WorldOptions& o = world.options();
+  if (o.backend != labrpc::Backend::kSim) {
+    Emit(Sprintf("# world: runtime=real seed=%llu\n",
+                 static_cast<unsigned long long>(o.seed)));
+    return;
+  }
+  std::string recorded;
+  if (o.recorded_schedule_version != 0 &&
+      o.recorded_schedule_version != kSimScheduleVersion) {
+    recorded =
+        Sprintf(" (replaying schedule %llu: will not reproduce)",
+                static_cast<unsigned long long>(o.recorded_schedule_version));
+  }
+  Emit(Sprintf(
+      "# world: runtime=sim seed=%llu schedule=%d sim_latency_us=%lld "
+      "fuzz=%d%s\n",
+      static_cast<unsigned long long>(o.seed), kSimScheduleVersion,
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::microseconds>(o.sim_latency)
+              .count()),
+      o.fuzz_schedule ? 1 : 0, recorded.c_str()));
+}
+
+void TraceWorldEnd(const World& world) {
+  if (!TraceAnyEnabled() || world.backend() != labrpc::Backend::kSim) return;
+  Emit(Sprintf("# world end: schedule hash %016llx\n",
+               static_cast<unsigned long long>(world.TraceHash())));
+}
+
+}  // namespace internal
+
+void TraceLineAt(Duration now, std::string_view topic, int peer,
+                 const std::string& message) {
+  long long us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  std::string p = peer < 0 ? std::string("--") : Sprintf("S%d", peer);
+  std::string line = Sprintf("%06lld.%03lld %-8.*s %s %s\n", us / 1000,
+                             us % 1000, static_cast<int>(topic.size()),
+                             topic.data(), p.c_str(), message.c_str());
+  Emit(line);
+}
+
+void TraceLine(std::string_view topic, int peer, const std::string& message) {
+  World* world = World::CurrentOrNull();
+  TraceLineAt(world ? world->backend_impl().Now() : Duration{}, topic, peer,
+              message);
 }
 
 std::string Sprintf(const char* format, ...) {

@@ -7,12 +7,14 @@
 // free-form lower-case words: election, vote, leader, term, log, commit,
 // persist, snapshot, apply, client, drop, test, ...). Lines go to stderr, or
 // to the file named by LAB_DEBUG_FILE. Time is the world's clock (virtual
-// under sim), so the same sim seed gives a byte-identical trace.
+// under sim), so the same sim seed gives a byte-identical trace. Each world
+// adds a header line and, under sim, a footer line, both starting with "#".
 //
 //   LAB_TRACE("vote", me_, "grant vote to S%d in term %d", cand, term);
 #ifndef RAFTLAB_LABRPC_TRACE_H_
 #define RAFTLAB_LABRPC_TRACE_H_
 
+#include <chrono>
 #include <cstdarg>
 #include <functional>
 #include <string>
@@ -20,9 +22,18 @@
 
 namespace labrpc {
 
+class World;
+
 namespace internal {
 extern bool trace_any_enabled;
-}
+// World::Run's header and footer lines, when tracing is on: the header
+// names what fixes the run (runtime, seed, sim schedule version, latency,
+// fuzzing), so a trace says how to reproduce it; the sim footer carries the
+// scheduler's hash of every task switch, so that two traces compare equal
+// only if the whole schedules do, not just the lines that were traced.
+void TraceWorldStart(const World& world);
+void TraceWorldEnd(const World& world);
+}  // namespace internal
 
 // True if any topic is enabled (cheap).
 inline bool TraceAnyEnabled() { return internal::trace_any_enabled; }
@@ -30,6 +41,11 @@ inline bool TraceAnyEnabled() { return internal::trace_any_enabled; }
 bool TraceEnabled(std::string_view topic);
 // Writes one trace line (time, topic, peer, message). peer < 0 prints "--".
 void TraceLine(std::string_view topic, int peer, const std::string& message);
+// As TraceLine, with the time given (read by labrpc::Now() in the world):
+// for a line written after the world's Run has returned, such as the test
+// glue's line about a world that failed.
+void TraceLineAt(std::chrono::nanoseconds now, std::string_view topic, int peer,
+                 const std::string& message);
 // printf-style formatting into a std::string.
 std::string Sprintf(const char* format, ...)
     __attribute__((format(printf, 1, 2)));

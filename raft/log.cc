@@ -28,14 +28,14 @@ int RaftLog::last_index() const {
   // SOLUTION BEGIN
   return base_index_ + static_cast<int>(entries_.size()) - 1;
   // SOLUTION END
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 int RaftLog::last_term() const {
   // SOLUTION BEGIN
   return entries_.back().term;
   // SOLUTION END
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 bool RaftLog::HasIndex(int index) const {
@@ -43,7 +43,7 @@ bool RaftLog::HasIndex(int index) const {
   return index >= base_index_ && index <= last_index();
   // SOLUTION END
   //@ (void)index;
-  //@ return false;  // Your code here (2D).
+  //@ return false;  // Your code here (2B).
 }
 
 size_t RaftLog::Pos(int index, int lowest) const {
@@ -57,7 +57,7 @@ size_t RaftLog::Pos(int index, int lowest) const {
   // SOLUTION END
   //@ (void)index;
   //@ (void)lowest;
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 int RaftLog::term_at(int index) const {
@@ -65,7 +65,7 @@ int RaftLog::term_at(int index) const {
   return entries_[Pos(index, base_index_)].term;
   // SOLUTION END
   //@ (void)index;
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 const LogEntry& RaftLog::at(int index) const {
@@ -73,7 +73,7 @@ const LogEntry& RaftLog::at(int index) const {
   return entries_[Pos(index, base_index_ + 1)];
   // SOLUTION END
   //@ (void)index;
-  //@ return entries_.front();  // Your code here (2D).
+  //@ return entries_.front();  // Your code here (2B).
 }
 
 int RaftLog::Append(LogEntry entry) {
@@ -82,7 +82,7 @@ int RaftLog::Append(LogEntry entry) {
   return last_index();
   // SOLUTION END
   //@ (void)entry;
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 std::vector<LogEntry> RaftLog::Slice(int from, int to) const {
@@ -95,7 +95,7 @@ std::vector<LogEntry> RaftLog::Slice(int from, int to) const {
   // SOLUTION END
   //@ (void)from;
   //@ (void)to;
-  //@ return {};  // Your code here (2D).
+  //@ return {};  // Your code here (2B).
 }
 
 void RaftLog::TruncateFrom(int index) {
@@ -103,7 +103,7 @@ void RaftLog::TruncateFrom(int index) {
   if (index > last_index()) return;
   entries_.resize(Pos(index, base_index_ + 1));
   // SOLUTION END
-  //@ (void)index;  // Your code here (2D).
+  //@ (void)index;  // Your code here (2B).
 }
 
 void RaftLog::Compact(int index) {
@@ -133,7 +133,7 @@ int RaftLog::FirstIndexOfTermRun(int index) const {
   return first;
   // SOLUTION END
   //@ (void)index;
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2C).
 }
 
 int RaftLog::LastIndexOfTerm(int term) const {
@@ -147,14 +147,14 @@ int RaftLog::LastIndexOfTerm(int term) const {
   return -1;
   // SOLUTION END
   //@ (void)term;
-  //@ return -1;  // Your code here (2D).
+  //@ return -1;  // Your code here (2C).
 }
 
 int RaftLog::size() const {
   // SOLUTION BEGIN
   return static_cast<int>(entries_.size()) - 1;
   // SOLUTION END
-  //@ return 0;  // Your code here (2D).
+  //@ return 0;  // Your code here (2B).
 }
 
 void RaftLog::Validate() const {
@@ -173,7 +173,7 @@ void RaftLog::Validate() const {
     }
   }
   // SOLUTION END
-  //@ // Your code here (2D).
+  //@ // Your code here (2C).
 }
 
 }  // namespace raft

@@ -12,6 +12,9 @@
 // The class knows nothing of terms' meaning, commit or persistence; it is a
 // plain data structure with its own unit test (tests/raft_log_test.cc).
 // Indexing outside the window is a caller bug and throws std::out_of_range.
+//@ //
+//@ // Using it is up to you: the tests call only Raft's API. Its unit tests
+//@ // (RaftLog.*) skip while raft/log.cc holds its stubs.
 #ifndef RAFTLAB_RAFT_LOG_H_
 #define RAFTLAB_RAFT_LOG_H_
 

@@ -1,7 +1,7 @@
 // Persister: the stand-in for stable storage that Raft (its state) and the
 // service (its snapshot) share on one server. There is no disk: the tester
 // "crashes" a server by handing the next incarnation a Copy() of whatever
-// was last saved (spec section 2).
+// was last saved (as the Go labs' src/raft/persister.go, 2023 Save).
 #ifndef RAFTLAB_RAFT_PERSISTER_H_
 #define RAFTLAB_RAFT_PERSISTER_H_
 

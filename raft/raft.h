@@ -86,9 +86,13 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // Stops this peer: background tasks exit soon after (an applier blocked
   // on the apply channel exits when its send completes or the world ends),
   // and no further state is persisted by them. Start then returns
+  // SOLUTION BEGIN
   // is_leader=false. The reference solution then closes the apply channel,
   // so a service's reader loop ends; services must not depend on it (the
   // original does not close applyCh, and a student's Raft need not).
+  // SOLUTION END
+  //@ // is_leader=false. The tester does not stop your tasks: each loop
+  //@ // must check Killed(). Kill need not close the apply channel.
   void Kill();
   bool Killed() const;
 
@@ -240,7 +244,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // it until its next deadline.
   labrpc::CondVar tick_cond_{"raft.tick"};
   // SOLUTION END
-  //@ // Your state here (2A, 2B, 2C).
+  //@ // Your state here (2A, 2B, 2C, 2D).
   //@ // Look at the paper's Figure 2 for a description of what
   //@ // state a Raft server must maintain.
 };

@@ -14,20 +14,30 @@ runtime asked for; after a failure its remaining runs are skipped.
     scripts/grade.py --runtime both       # both; a test must pass in both
     make grade STAGE=2A RUNTIME=both SEEDS=5
 
-Stages whose tests are not in the build at all are listed as not built and
-left out of the total. Exit status: 0 if every graded test passed, 1 if any
-failed or is missing, 2 on a usage error.
+It first builds what it grades (CMake target stage_2A for --stage 2A,
+`stages` for all; configuring the folder if needed), so no binary runs
+older than its sources; with --no-build it builds nothing and refuses a
+binary that ninja would rebuild. Stages whose tests are not in the build at
+all are listed as not built and left out of the total.
+
+Besides the table it writes machine-readable results: a Gradescope-style
+results.json (--json, default <build>/grade-results.json) and JUnit XML
+(--junit, default <build>/grade-junit.xml); '' writes none. Exit status: 0
+if every graded test passed, 1 if any failed or is missing, 2 on a usage or
+build error.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import re
 import signal
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -96,11 +106,17 @@ class TestGrade:
         self.failure: dict[str, gtestrun.Result] = {}
         self.finished: collections.Counter[str] = collections.Counter()
         self.seconds: dict[str, list[float]] = collections.defaultdict(list)
+        # "warning: ..." line -> runtime -> the seeds of the runs that
+        # printed it.
+        self.warnings: dict[str, dict[str, list[int]]] = {}
 
     def add(self, result: gtestrun.Result) -> None:
         rt = result.run.runtime
         self.finished[rt] += 1
         self.seconds[rt].append(result.seconds)
+        for w in result.warnings:
+            self.warnings.setdefault(w, {}).setdefault(rt, []).append(
+                result.run.seed)
         if result.ok:
             self.passed[rt] += 1
         elif rt not in self.failure:
@@ -133,6 +149,37 @@ class TestGrade:
     def score(self) -> int:
         return self.points if self.ok else 0
 
+    def report_lines(self) -> list[str]:
+        """Each failure whole (message, then replay command), then the
+        warnings with the runs that printed them."""
+        lines = []
+        for r in self.failure.values():
+            msg = (r.message or r.reason or r.status).split("\n")
+            lines += [msg[0]] + [f"  {l}" for l in msg[1:]]
+            lines.append(f"replay: {r.replay}")
+        for w, runs in self.warnings.items():
+            where = "; ".join(
+                f"{rt} seed{'s' if len(seeds) > 1 else ''} "
+                f"{', '.join(map(str, sorted(seeds)))}"
+                for rt, seeds in runs.items())
+            lines.append(f"{w} ({where})")
+        return lines
+
+    def outcome(self, runtime: str) -> str:
+        """How the runs under one runtime went, in words."""
+        n = self.expected.get(runtime, 0)
+        if runtime in self.failure:
+            r = self.failure[runtime]
+            return (f"{runtime}: {r.status} at seed {r.run.seed} "
+                    f"({self.passed[runtime]} of {n} runs passed before)")
+        if self.finished[runtime] < n:
+            return (f"{runtime}: not finished ({self.finished[runtime]} of "
+                    f"{n} runs)")
+        return f"{runtime}: passed {self.passed[runtime]} of {n} runs"
+
+    def seconds_total(self) -> float:
+        return sum(sum(v) for v in self.seconds.values())
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
@@ -156,6 +203,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="build folder with tests/*_test (default build)")
     p.add_argument("--points", type=Path, default=REPO / "tests/points.tsv",
                    help="points table (default tests/points.tsv)")
+    p.add_argument("--no-build", action="store_true",
+                   help="build nothing; refuse binaries older than their "
+                        "sources (default: build the stages' targets first)")
+    p.add_argument("--json", metavar="FILE", default=None,
+                   help="Gradescope-style results (default "
+                        "<build>/grade-results.json; '' for none)")
+    p.add_argument("--junit", metavar="FILE", default=None,
+                   help="JUnit XML results (default <build>/grade-junit.xml;"
+                        " '' for none)")
     p.add_argument("--no-color", action="store_true", help="no colours")
     args = p.parse_args(argv)
     rts = args.runtime.replace("both", "sim,real").split(",")
@@ -168,6 +224,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         if not gtestrun.STAGE_RE.match(s):
             p.error(f"not a stage: {s!r} (stages look like 2A, 3B)")
     args.stages = sorted(stages, key=stage_key)
+    args.json = Path(args.json) if args.json else (
+        None if args.json == "" else args.build_dir / "grade-results.json")
+    args.junit = Path(args.junit) if args.junit else (
+        None if args.junit == "" else args.build_dir / "grade-junit.xml")
     if args.seeds < 1 or args.real_runs < 1 or args.jobs < 1:
         p.error("--seeds, --real-runs and --jobs must be at least 1")
     return args
@@ -289,23 +349,42 @@ def main(argv: list[str]) -> int:
     except (OSError, ValueError) as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
+    targets = ([gtestrun.stage_target(s) for s in args.stages] or
+               [gtestrun.ALL_STAGES_TARGET])
+    if not args.no_build:
+        print(f"grade: building {' '.join(targets)} in {args.build_dir}",
+              flush=True)
+        try:
+            gtestrun.ensure_built(args.build_dir, REPO, targets,
+                                  jobs=min(args.jobs, os.cpu_count() or 2))
+        except gtestrun.BuildError as e:
+            return grade_error(args, str(e))
     binaries = gtestrun.find_binaries(args.build_dir)
     if not binaries:
-        print(f"grade: no test binaries in {args.build_dir}/tests (build "
-              f"first: make build)", file=sys.stderr)
-        return 2
+        return grade_error(args, f"no test binaries in {args.build_dir}/tests"
+                                 f" (build first: make build)")
     errors: list[str] = []
     where = gtestrun.discover(binaries, errors)
     for e in errors:
         print(f"grade: warning: {e}", file=sys.stderr)
     chosen, absent = plan(args, points, where, strict)
     if args.stages and absent:
-        print(f"grade: stage(s) {', '.join(absent)} not in the build "
-              f"({args.build_dir})", file=sys.stderr)
-        return 2
+        return grade_error(args, f"stage(s) {', '.join(absent)} not in the "
+                                 f"build ({args.build_dir})")
     if not chosen:
-        print("grade: no graded test in the build", file=sys.stderr)
-        return 2
+        return grade_error(args, "no graded test in the build")
+    if args.no_build:
+        used = sorted({g.binary for t in chosen.values() for g in t
+                       if g.binary})
+        try:
+            stale = gtestrun.stale_binaries(args.build_dir, used)
+        except gtestrun.BuildError as e:
+            print(f"grade: note: {e}", file=sys.stderr)
+            stale = []
+        if stale:
+            return grade_error(args, gtestrun.stale_message(
+                "grade", args.build_dir, stale, targets).removeprefix(
+                    "grade: "))
     runs = make_runs(args, chosen)
     n_tests = sum(len(t) for t in chosen.values())
     how = []
@@ -349,8 +428,8 @@ def run_grade(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
             secs = max(max(v) for v in g.seconds.values())
             print(f"{word} {g.test} ({cells}; "
                   f"{gtestrun.fmt_duration(secs)})")
-            for rt, r in g.failure.items():
-                print(f"     {r.reason}\n     replay: {r.replay}")
+            for line in g.report_lines():
+                print(f"     {line}")
             sys.stdout.flush()
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -368,18 +447,221 @@ def run_grade(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
     print("\n".join(lines))
     for stage in absent:
         print(f"(stage {stage}: not built yet, not graded)")
-    elapsed = gtestrun.fmt_duration(time.monotonic() - start)
+    seconds = time.monotonic() - start
+    elapsed = gtestrun.fmt_duration(seconds)
     all_ok = all(g.ok for t in chosen.values() for g in t)
-    if interrupted:
-        print(f"grade: interrupted after {elapsed}; the table is partial")
-        return 130
     extra = ""
     if strict_totals and strict_totals[1]:
         extra = (f" (strictness suites: {strict_totals[0]}/"
                  f"{strict_totals[1]} more)")
-    print(f"grade: {total}/{maximum} points{extra} in {elapsed}"
-          + ("" if all_ok else "; some tests failed (see above)"))
+    if interrupted:
+        summary = f"grade: interrupted after {elapsed}; the table is partial"
+    else:
+        summary = (f"grade: {total}/{maximum} points{extra} in {elapsed}" +
+                   ("" if all_ok else "; some tests failed (see above)"))
+    results = Results(chosen, args.runtimes, absent, total, maximum,
+                      strict_totals or [0, 0], seconds, summary,
+                      complete=not interrupted)
+    written = write_results(args, results)
+    print(summary)
+    if written:
+        print(f"grade: results in {', '.join(map(str, written))}")
+    if interrupted:
+        return 130
     return 0 if all_ok else 1
+
+
+# ---------------------------------------------------------------------------
+# Machine-readable results: Gradescope's results.json and JUnit XML.
+
+class Results:
+    """What a grade found, for the result files."""
+
+    def __init__(self, chosen, runtimes, absent, total, maximum,
+                 strict_totals, seconds, summary, complete=True):
+        self.chosen = chosen
+        self.runtimes = runtimes
+        self.absent = absent
+        self.total = total
+        self.maximum = maximum
+        self.strict_score, self.strict_max = strict_totals
+        self.seconds = seconds
+        self.summary = summary
+        self.complete = complete
+
+    def grades(self):
+        return [g for tests in self.chosen.values() for g in tests]
+
+
+def test_status(g: TestGrade, complete: bool) -> str:
+    """passed, failed, or error (a crash, a time-out, a test missing from
+    the build), or skipped (the grade was interrupted before it ran)."""
+    if g.ok:
+        return "passed"
+    if g.binary is None:
+        return "error"
+    if g.failure:
+        first = next(iter(g.failure.values()))
+        return "failed" if first.status == "fail" else "error"
+    return "skipped" if not complete else "failed"
+
+
+def test_output(g: TestGrade, runtimes: list[str]) -> str:
+    """A test's outcome in words: per runtime how its runs went, then each
+    failure's whole message and replay command, then warnings."""
+    if g.binary is None:
+        lines = ["missing: no test binary in the build holds this test"]
+    else:
+        lines = [g.outcome(rt) for rt in runtimes]
+    if not g.in_table:
+        lines.append("not in the points table: graded for 0 points")
+    return "\n".join(lines + g.report_lines())
+
+
+def results_json(r: Results) -> dict:
+    """Gradescope's results.json: the score of the originals' tests (the
+    strictness suites' points are in extra_data, and per test), and per
+    test its points, status and output. Strictness tests carry the tag
+    "strict"; every test carries its stage as a tag."""
+    tests = []
+    for g in r.grades():
+        tags = [g.stage] + (["strict"] if g.strict else [])
+        tests.append({
+            "name": g.test,
+            "score": g.score(),
+            "max_score": g.points,
+            "status": "passed" if g.ok else "failed",
+            "output": test_output(g, r.runtimes),
+            "tags": tags,
+            "visibility": "visible",
+            "extra_data": {
+                "stage": g.stage,
+                "strict": g.strict,
+                "result": test_status(g, r.complete),
+                "in_points_table": g.in_table,
+                "seconds": round(g.seconds_total(), 3),
+            },
+        })
+    return {
+        "score": r.total,
+        "max_score": r.maximum,
+        "execution_time": round(r.seconds, 3),
+        "output": r.summary,
+        "visibility": "visible",
+        "extra_data": {
+            "stages": list(r.chosen),
+            "not_built": r.absent,
+            "runtimes": r.runtimes,
+            "strict_score": r.strict_score,
+            "strict_max_score": r.strict_max,
+            "complete": r.complete,
+        },
+        "tests": tests,
+    }
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(text: str) -> str:
+    # Control characters (e.g. a stray colour code) are not allowed in XML.
+    return _XML_ILLEGAL.sub("?", text)
+
+
+def results_junit(r: Results) -> ET.ElementTree:
+    """JUnit XML: a <testsuite> per stage, a <testcase> per test (classname
+    = the suite, e.g. Raft2A) with properties points, max_points, strict;
+    <failure> for a failed check, <error> for a crash, time-out or missing
+    test, <skipped> for a test an interrupted grade did not finish. The
+    element's message is the failure's first line, its text the output."""
+    root = ET.Element("testsuites", name="raftlab grade")
+    counts = collections.Counter()
+    for stage, tests in r.chosen.items():
+        suite = ET.SubElement(root, "testsuite", name=f"stage {stage}")
+        c = collections.Counter()
+        for g in tests:
+            suite_name, _, name = g.test.partition(".")
+            case = ET.SubElement(suite, "testcase", name=name,
+                                 classname=suite_name,
+                                 time=f"{g.seconds_total():.3f}")
+            props = ET.SubElement(case, "properties")
+            for k, v in (("points", g.score()), ("max_points", g.points),
+                         ("strict", str(g.strict).lower()),
+                         ("stage", stage)):
+                ET.SubElement(props, "property", name=k, value=str(v))
+            status = test_status(g, r.complete)
+            output = _xml_text(test_output(g, r.runtimes))
+            first = next(iter(g.failure.values()), None)
+            message = _xml_text(first.reason if first else output
+                                .split("\n", 1)[0])
+            if status == "failed":
+                el = ET.SubElement(case, "failure", message=message,
+                                   type=first.status if first else "fail")
+                el.text = output
+            elif status == "error":
+                el = ET.SubElement(case, "error", message=message,
+                                   type=first.status if first else "missing")
+                el.text = output
+            elif status == "skipped":
+                ET.SubElement(case, "skipped", message=message)
+            elif g.warnings:
+                ET.SubElement(case, "system-out").text = output
+            c["tests"] += 1
+            c[{"failed": "failures", "error": "errors",
+               "skipped": "skipped"}.get(status, "passed")] += 1
+            c["time"] += g.seconds_total()
+        for k in ("tests", "failures", "errors", "skipped"):
+            suite.set(k, str(c[k]))
+        suite.set("time", f"{c['time']:.3f}")
+        sprops = ET.Element("properties")
+        got = sum(g.score() for g in tests if not g.strict)
+        top = sum(g.points for g in tests if not g.strict)
+        for k, v in (("score", got), ("max_score", top)):
+            ET.SubElement(sprops, "property", name=k, value=str(v))
+        suite.insert(0, sprops)
+        counts.update(c)
+    for k in ("tests", "failures", "errors", "skipped"):
+        root.set(k, str(counts[k]))
+    root.set("time", f"{r.seconds:.3f}")
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def _write_atomically(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        write(f)
+    os.replace(tmp, path)
+
+
+def write_results(args, results: Results) -> list[Path]:
+    """Writes the result files asked for; returns their paths."""
+    written = []
+    try:
+        if args.json:
+            data = json.dumps(results_json(results), indent=2) + "\n"
+            _write_atomically(args.json, lambda f: f.write(data.encode()))
+            written.append(args.json)
+        if args.junit:
+            tree = results_junit(results)
+            _write_atomically(args.junit, lambda f: tree.write(
+                f, encoding="utf-8", xml_declaration=True))
+            written.append(args.junit)
+    except OSError as e:
+        print(f"grade: cannot write results: {e}", file=sys.stderr)
+    return written
+
+
+def grade_error(args, message: str) -> int:
+    """A grade that could not run (build failure, nothing built): says so,
+    and writes result files that say so with a score of 0, so that an
+    autograder shows the reason rather than no results. Returns 2."""
+    print(f"grade: {message}", file=sys.stderr)
+    results = Results({}, args.runtimes, [], 0, 0, [0, 0], 0.0,
+                      f"grade: {message}", complete=False)
+    write_results(args, results)
+    return 2
 
 
 if __name__ == "__main__":

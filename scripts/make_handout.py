@@ -14,23 +14,33 @@ and shardkv/:
 The handout drops every line of a region, and turns each `//@ <text>` line
 (inside or next to a region) into its indentation plus <text>; everything
 else is copied as is. Markers must be balanced and must not nest; an error
-names file:line. In Markdown files, `<!-- SOLUTION BEGIN -->` ...
-`<!-- SOLUTION END -->` drops instructor-only text the same way.
+names file:line. tests/ may be marked the same way, for the kit's checks of
+the reference solution's own behaviour. In Markdown files,
+`<!-- SOLUTION BEGIN -->` ... `<!-- SOLUTION END -->` drops instructor-only
+text the same way, and so do `# SOLUTION BEGIN` ... `# SOLUTION END` lines
+in a Makefile or CMakeLists.txt.
 
     scripts/make_handout.py --out ../handout     # write the student tree
-    scripts/make_handout.py --lint               # only check the markers
+    scripts/make_handout.py --lint               # check the markers and
+                                                 # what the handout says
     scripts/make_handout.py --check --stages 2A  # build it in a temp folder
                                                  # and check it (CI does)
 
 The tree is the repository's `git ls-files` (add --untracked for files not
-yet committed), minus .ci/ (the instructors' CI, which checks the handout)
-and the files of the solution alone (first line `// SOLUTION FILE`),
-with README.md replaced by scripts/handout_readme.md followed by the kit's
-README. --check builds the handout with warnings as errors, runs its runtime
-and labrpc tests (both runtimes; they must pass), then runs every graded
-test of the chosen stages under both runtimes: each must fail, within the
-120 s limit, with a failure message, and without crashing or hanging the
-binary, also when a whole stage runs in one process.
+yet committed; a folder that is not a git checkout is walked instead),
+minus the instructors' files (INSTRUCTOR_ONLY: .ci/, this script, the
+ablation and mutation tools) and the files of the solution alone (first
+line `// SOLUTION FILE`, under raft/, kvraft/, shardkv/ or tests/). Its
+README.md is scripts/handout_readme.md, the students' own README.
+
+What the handout says is checked (--lint, --check, and after --out): no
+text that gives away the reference solution or the instructors' tools
+(LEAK_PHRASES), and no path to a file the handout lacks (see
+path_problems). --check also builds the handout with warnings as errors,
+runs its runtime and labrpc tests (both runtimes; they must pass), then
+runs every graded test of the chosen stages under both runtimes: each must
+fail, within the 120 s limit, with a failure message, and without crashing
+or hanging the binary, also when a whole stage runs in one process.
 """
 
 from __future__ import annotations
@@ -50,9 +60,31 @@ import gtestrun  # noqa: E402  (needs the path above)
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION_DIRS = ("raft/", "kvraft/", "shardkv/")
+# Folders whose C++ files may hold solution regions and solution files:
+# the solution's, and tests/ for kit tests of the reference's own behaviour.
+MARKED_DIRS = SOLUTION_DIRS + ("tests/",)
 CPP_SUFFIXES = (".h", ".cc", ".cpp", ".hpp")
-EXCLUDE = (".ci/",)
 README_TEMPLATE = "scripts/handout_readme.md"
+# Files and folders (prefixes) the handout leaves out: the instructors' CI,
+# tools that only make sense next to the reference solution (this script
+# writes the handout; the ablations and mutants plant bugs in the reference,
+# and the mutants' patches quote it), and the README template, which is the
+# handout's README.md.
+INSTRUCTOR_ONLY = (
+    ".ci/",
+    "scripts/make_handout.py",
+    "scripts/tests/test_make_handout.py",
+    "scripts/ablations.py",
+    "scripts/tests/test_ablations.py",
+    "scripts/mutants.py",
+    "scripts/scratch_tree.py",
+    "scripts/tests/test_mutants.py",
+    "scripts/tests/test_scratch_tree.py",
+    "tests/mutants/",
+    README_TEMPLATE,
+)
+# Files whose '#' comment lines may hold solution markers.
+HASH_FILES = ("Makefile", "CMakeLists.txt")
 # Go's per-test limit (config.go checkTimeout), in wall seconds here.
 TEST_TIME_LIMIT = 120
 # The kit's own tests that must pass in the handout.
@@ -67,20 +99,30 @@ CPP_STUDENT = re.compile(r"^(\s*)//@(?: (.*)|)$")
 CPP_SOLUTION_FILE = "// SOLUTION FILE"
 MD_BEGIN = re.compile(r"^\s*<!-- SOLUTION BEGIN\b.*-->\s*$")
 MD_END = re.compile(r"^\s*<!-- SOLUTION END\b.*-->\s*$")
+HASH_BEGIN = re.compile(r"^\s*# SOLUTION BEGIN\b")
+HASH_END = re.compile(r"^\s*# SOLUTION END\b")
 # A comment that starts like a marker but does not match the exact form
 # (prose that only mentions the markers is fine).
 CPP_NEAR_MISS = re.compile(r"^\s*//+\s*SOLUTION[ _-]*(BEGIN|END)", re.I)
 MD_NEAR_MISS = re.compile(r"^\s*<!--\s*SOLUTION[ _-]*(BEGIN|END)", re.I)
+HASH_NEAR_MISS = re.compile(r"^\s*#+\s*SOLUTION[ _-]*(BEGIN|END)", re.I)
+STYLES = {  # begin, end, near miss, the marker to suggest
+    "cpp": (CPP_BEGIN, CPP_END, CPP_NEAR_MISS, "// SOLUTION BEGIN"),
+    "md": (MD_BEGIN, MD_END, MD_NEAR_MISS, "<!-- SOLUTION BEGIN -->"),
+    "hash": (HASH_BEGIN, HASH_END, HASH_NEAR_MISS, "# SOLUTION BEGIN"),
+}
 
 
 class MarkerError(Exception):
     """A malformed solution region; str() is 'file:line: what'."""
 
 
-def strip_solution(text: str, path: str, markdown: bool = False) -> str:
-    """The student version of one file's text. Raises MarkerError."""
-    begin, end, near_miss = ((MD_BEGIN, MD_END, MD_NEAR_MISS) if markdown
-                             else (CPP_BEGIN, CPP_END, CPP_NEAR_MISS))
+def strip_solution(text: str, path: str, markdown: bool = False,
+                   style: str | None = None) -> str:
+    """The student version of one file's text; `style` is cpp (the
+    default), md (as markdown=True) or hash. Raises MarkerError."""
+    style = style or ("md" if markdown else "cpp")
+    begin, end, near_miss, want = STYLES[style]
     out: list[str] = []
     opened = 0  # line of the open region's BEGIN, 0 if none
     # A region dropped between two blank lines would leave two in a row
@@ -108,12 +150,10 @@ def strip_solution(text: str, path: str, markdown: bool = False) -> str:
             skip_blank = not out or not out[-1].strip()
             continue
         if near_miss.match(line):
-            want = ("<!-- SOLUTION BEGIN -->" if markdown else
-                    "// SOLUTION BEGIN")
             raise MarkerError(f"{path}:{n}: malformed marker {line.strip()!r}"
                               f" (write it alone on its line, as {want!r} "
                               f"or its END twin)")
-        student = None if markdown else CPP_STUDENT.match(line)
+        student = CPP_STUDENT.match(line) if style == "cpp" else None
         if student:
             body = student.group(2) or ""
             out.append(student.group(1) + body if body else "")
@@ -126,25 +166,58 @@ def strip_solution(text: str, path: str, markdown: bool = False) -> str:
 
 
 def tracked_files(repo: Path, untracked: bool) -> list[str]:
-    """The repository's files (relative paths) that exist on disk."""
+    """The repository's files (relative paths) that exist on disk: git's
+    list in a git checkout, else every file of the folder (walk_files)."""
+    try:
+        top = subprocess.run(["git", "-C", str(repo), "rev-parse",
+                              "--show-toplevel"], capture_output=True,
+                             text=True)
+    except OSError:
+        return walk_files(repo)
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != \
+            repo.resolve():
+        return walk_files(repo)
     cmd = ["git", "-C", str(repo), "ls-files", "-z", "--cached"]
     if untracked:
         cmd += ["--others", "--exclude-standard"]
-    try:
-        out = subprocess.run(cmd, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise SystemExit(f"make_handout: {repo} is not a git checkout ({e})")
+    out = subprocess.run(cmd, capture_output=True, check=True).stdout
     files = sorted({f for f in out.decode().split("\0") if f})
     return [f for f in files if (repo / f).is_file()]
 
 
-def in_solution_dir(rel: str) -> bool:
-    return rel.startswith(SOLUTION_DIRS)
+# What walk_files skips, as the kit's .gitignore does: build and handout
+# folders at the top, caches and editor files anywhere.
+WALK_SKIP_TOP = re.compile(r"^(build.*|handout.*|\.git)$")
+WALK_SKIP = re.compile(r"^(__pycache__|.*\.swp|.*\.pyc)$")
+
+
+def walk_files(root: Path) -> list[str]:
+    """Every file under `root` (relative paths, sorted), for a folder that
+    is not a git checkout (an unpacked handout, a copied tree)."""
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        top = Path(dirpath) == root
+        dirnames[:] = [d for d in dirnames if not WALK_SKIP.match(d) and
+                       not (top and WALK_SKIP_TOP.match(d))]
+        for name in filenames:
+            if not WALK_SKIP.match(name):
+                path = Path(dirpath) / name
+                if path.is_file():
+                    files.append(path.relative_to(root).as_posix())
+    return sorted(files)
+
+
+def in_marked_dir(rel: str) -> bool:
+    return rel.startswith(MARKED_DIRS)
+
+
+def is_instructor_only(rel: str) -> bool:
+    return rel.startswith(INSTRUCTOR_ONLY)
 
 
 def is_solution_file(repo: Path, rel: str) -> bool:
     """True for a file the handout leaves out (CPP_SOLUTION_FILE)."""
-    if not (in_solution_dir(rel) and rel.endswith(CPP_SUFFIXES)):
+    if not (in_marked_dir(rel) and rel.endswith(CPP_SUFFIXES)):
         return False
     with open(repo / rel, encoding="utf-8") as f:
         return f.readline().startswith(CPP_SOLUTION_FILE)
@@ -154,17 +227,20 @@ def transform(repo: Path, rel: str) -> str | None:
     """The handout text of a file, or None to copy its bytes unchanged."""
     if rel.endswith(CPP_SUFFIXES):
         text = (repo / rel).read_text(encoding="utf-8")
-        if in_solution_dir(rel):
+        if in_marked_dir(rel):
             return strip_solution(text, rel)
         for n, line in enumerate(text.split("\n"), 1):
             if CPP_BEGIN.match(line) or CPP_END.match(line):
                 raise MarkerError(f"{rel}:{n}: solution marker outside "
-                                  f"{', '.join(SOLUTION_DIRS)} (only those "
+                                  f"{', '.join(MARKED_DIRS)} (only those "
                                   f"are stripped)")
         return None
     if rel.endswith(".md") and not rel.startswith("scripts/tests/"):
         return strip_solution((repo / rel).read_text(encoding="utf-8"), rel,
-                              markdown=True)
+                              style="md")
+    if Path(rel).name in HASH_FILES:
+        return strip_solution((repo / rel).read_text(encoding="utf-8"), rel,
+                              style="hash")
     return None
 
 
@@ -179,7 +255,7 @@ def lint(repo: Path, files: list[str]) -> tuple[list[str], int]:
             errors.append(str(e))
         except UnicodeDecodeError:
             continue
-        if rel.endswith(CPP_SUFFIXES) and in_solution_dir(rel):
+        if rel.endswith(CPP_SUFFIXES) and in_marked_dir(rel):
             regions += sum(1 for l in (repo / rel).read_text().split("\n")
                            if CPP_BEGIN.match(l))
     return errors, regions
@@ -189,8 +265,7 @@ def write_handout(repo: Path, out: Path, untracked: bool = False,
                   force: bool = False) -> list[str]:
     """Writes the student tree into `out`; returns the files written.
     Raises MarkerError (nothing is written then) or FileExistsError."""
-    files = [f for f in tracked_files(repo, untracked)
-             if not f.startswith(EXCLUDE) and not is_solution_file(repo, f)]
+    files = handout_files(repo, untracked)
     texts: dict[str, str | None] = {f: transform(repo, f) for f in files}
     out = out.resolve()
     if out == repo.resolve() or out in repo.resolve().parents:
@@ -212,11 +287,137 @@ def write_handout(repo: Path, out: Path, untracked: bool = False,
         shutil.copymode(repo / rel, dst)
     readme = repo / README_TEMPLATE
     if readme.exists():
-        kit = texts.get("README.md") or ""
+        # The students' README replaces the kit's (the instructors' manual).
         (out / "README.md").write_text(
-            readme.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + kit,
-            encoding="utf-8")
+            strip_solution(readme.read_text(encoding="utf-8"),
+                           README_TEMPLATE, style="md"), encoding="utf-8")
+        if "README.md" not in files:
+            files.append("README.md")
     return files
+
+
+def handout_files(repo: Path, untracked: bool = False) -> list[str]:
+    """The files of the kit that go into the handout (relative paths)."""
+    return [f for f in tracked_files(repo, untracked)
+            if not is_instructor_only(f) and not is_solution_file(repo, f)]
+
+
+# --------------------------------------------------------------------------
+# What the handout says: no reference design, no dangling paths.
+
+# Text that gives away the reference solution or names the instructors'
+# tools, which the handout lacks. Each: pattern, what it is.
+LEAK_PHRASES = (
+    (re.compile(r"reference solution|\bthe reference\b|\breference(?:'s|"
+                r" raft| kv| server| clerk| design| implementation)\b",
+                re.I), "describes the reference solution"),
+    (re.compile(r"SOLUTION (?:BEGIN|END|FILE)"), "a solution marker left over"),
+    (re.compile(r"RAFTLAB_ABLATE|\bablat(?:e|ed|ion|ions)\b", re.I),
+     "the ablation switches (instructors only)"),
+    (re.compile(r"\bmutants?\b", re.I),
+     "the mutation tests (instructors only)"),
+    (re.compile(r"make_handout|\bmake handout\b", re.I),
+     "the handout generator (instructors only)"),
+    (re.compile(r"(?:^|[\s`'\"(])\.ci/"), "the instructors' CI"),
+)
+# Third-party data, checked by its own tests; its README cites its sources.
+CONTENT_SKIP = ("testdata/",)
+# The tools' tests, whose fixtures make up files (a fake binary's output).
+PATH_SKIP = ("scripts/tests/",)
+# A path-like token: a/b[/c...] (or a trailing-slash folder, or ../x),
+# not inside a longer path, URL or variable ($TMPDIR/x, ${DIR}/x, ~/x).
+PATH_TOKEN = re.compile(r"(?<![\w$/.~{}:@%+-])((?:\.\.?/)*[\w.*+-]+"
+                        r"(?:/[\w.*+-]+)*/?)(?![\w/])")
+# A bare document name the handout must have (README.md, DESIGN.md).
+BARE_NAME = re.compile(r"(?<![\w$/.~{}:@%+-])([A-Z][\w-]*\.md)(?![\w/.])")
+# Top folders whose paths are not the repository's: build output, and the
+# Go lab's own tree (src/raft/config.go) that comments cite for origin.
+FOREIGN_ROOTS = ("build", "build-tsan", "build-asan", "src")
+# Roots that no handout has but a kit's text might still cite.
+MISSING_ROOTS = ("spec", "shared", ".ci")
+
+
+def path_problems(tree: Path, rel: str, text: str, have: set[str],
+                  roots: set[str], names: set[str]) -> list[str]:
+    """Paths in `text` (file `rel` of the handout in `tree`) that the
+    handout lacks: a token whose first folder is one of the handout's (or a
+    kit-only one such as spec/ or .ci/) must exist, a ../ token leaves the
+    tree, and a bare file name (DESIGN.md) must be some file's name."""
+    out = []
+    for n, line in enumerate(text.split("\n"), 1):
+        for m in PATH_TOKEN.finditer(line):
+            token = m.group(1).rstrip(".")
+            if "/" not in token or token.endswith(".go"):
+                continue  # not a path, or the Go lab's own file
+            up = token.startswith("../")
+            while token.startswith(("./", "../")):
+                token = token.split("/", 1)[1]
+            first = token.split("/")[0]
+            if not token or first in FOREIGN_ROOTS:
+                continue  # "../" from build/, or build output
+            cited = m.group(1).rstrip(".")
+            if up and (first not in roots or first in MISSING_ROOTS):
+                out.append(f"{rel}:{n}: path {cited!r} is outside the "
+                           f"handout")
+                continue
+            if up or first not in roots:
+                continue  # ../tests/x.cc: a source as the build spells it
+            path = token.rstrip("/")
+            last = path.split("/")[-1]
+            if any(c in path for c in "*?["):
+                found = any(tree.glob(path))
+            else:
+                found = path in have or (tree / path).exists()
+            # A missing name without an extension is often a built file
+            # (tests/raft_test); a folder is cited with its slash.
+            named = "." in last or token.endswith("/") or \
+                first in MISSING_ROOTS
+            if not found and named:
+                out.append(f"{rel}:{n}: path {cited!r} is not in the "
+                           f"handout")
+        for m in BARE_NAME.finditer(line):
+            name = m.group(1)
+            if name not in names:
+                out.append(f"{rel}:{n}: file {name!r} is not in the "
+                           f"handout")
+    return out
+
+
+def content_problems(tree: Path) -> list[str]:
+    """What a student must not read in the handout written in `tree`:
+    'file:line: what' for each leaked phrase (LEAK_PHRASES) and each path
+    the handout lacks (path_problems)."""
+    files = walk_files(tree)
+    have = set(files)
+    roots = {f.split("/")[0] for f in files} | set(MISSING_ROOTS)
+    roots |= {f.split("/")[0] for f in INSTRUCTOR_ONLY}
+    names = {Path(f).name for f in files}
+    problems = []
+    for rel in files:
+        if rel.startswith(CONTENT_SKIP):
+            continue
+        try:
+            text = (tree / rel).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for n, line in enumerate(text.split("\n"), 1):
+            for pattern, what in LEAK_PHRASES:
+                m = pattern.search(line)
+                if m:
+                    problems.append(f"{rel}:{n}: {m.group(0).strip()!r}: "
+                                    f"{what}")
+        if not rel.startswith(PATH_SKIP):
+            problems += path_problems(tree, rel, text, have, roots, names)
+    return problems
+
+
+def check_content(repo: Path, untracked: bool) -> list[str]:
+    """content_problems of the handout of `repo`, written to a temp folder.
+    Raises MarkerError."""
+    with tempfile.TemporaryDirectory(prefix="raftlab-handout-lint-") as tmp:
+        tree = Path(tmp) / "handout"
+        write_handout(repo, tree, untracked=untracked)
+        return content_problems(tree)
 
 
 # --------------------------------------------------------------------------
@@ -304,12 +505,15 @@ def run_graded(tree: Path, stages: list[str], runtimes: list[str],
         return
     runs = [gtestrun.Run(t, where[t], rt, 1, timeout=TEST_TIME_LIMIT)
             for rt in runtimes for t in tests]
+    # A stage's tests can live in several binaries (Raft2A in raft_test,
+    # RaftRules2A in raft_rules_test): one process per binary.
     for rt in runtimes:
         for stage in stages:
-            group = [t for t in tests if gtestrun.stage_of(t) == stage]
-            if group:
+            in_stage = [t for t in tests if gtestrun.stage_of(t) == stage]
+            for binary in sorted({where[t] for t in in_stage}):
+                group = [t for t in in_stage if where[t] == binary]
                 runs.append(gtestrun.Run(
-                    ":".join(group), where[group[0]], rt, 1,
+                    ":".join(group), binary, rt, 1,
                     timeout=TEST_TIME_LIMIT * len(group),
                     tag=(stage, group)))
     results: list[gtestrun.Result] = []
@@ -323,7 +527,8 @@ def run_graded(tree: Path, stages: list[str], runtimes: list[str],
         if r.run.tag is not None:
             stage, group = r.run.tag
             failed = set(FAILED_TEST_RE.findall(r.output))
-            what = f"stage {stage} in one process ({r.run.runtime})"
+            what = (f"stage {stage} in one process ({r.run.binary.name}, "
+                    f"{r.run.runtime})")
             if r.returncode == 1 and failed >= set(group):
                 check.ok(f"{what}: all {len(group)} fail, exit 1, in {secs}")
             else:
@@ -352,6 +557,11 @@ def check_handout(repo: Path, stages: list[str], runtimes: list[str],
         print(f"handout check: writing the handout into {tree}", flush=True)
         files = write_handout(repo, tree, untracked=untracked)
         check.ok(f"handout written ({len(files)} files)")
+        leaks = content_problems(tree)
+        for problem in leaks:
+            check.bad(problem)
+        if not leaks:
+            check.ok("handout text: no reference design, no missing paths")
         log = tmp / "build.log"
         print("handout check: building it (warnings are errors)", flush=True)
         if build_handout(tree, jobs, log):
@@ -389,7 +599,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--out", type=Path, help="write the handout here")
     mode.add_argument("--lint", action="store_true",
-                      help="only check the solution markers")
+                      help="check the solution markers and the handout's "
+                           "text (no build)")
     mode.add_argument("--check", action="store_true",
                       help="build the handout in a temp folder and check it")
     p.add_argument("--stages", default="2A",
@@ -421,6 +632,15 @@ def main(argv: list[str]) -> int:
         if errors:
             return 1
         print(f"make_handout: {regions} solution regions, markers ok")
+        problems = check_content(repo, args.untracked)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"make_handout: the handout's text has {len(problems)} "
+                  f"problem(s)", file=sys.stderr)
+            return 1
+        print("make_handout: handout text ok (no reference design, no "
+              "missing paths)")
         return 0
     if args.check:
         stages = [s.strip().upper() for s in args.stages.split(",")
@@ -435,6 +655,13 @@ def main(argv: list[str]) -> int:
         print(f"make_handout: {e}", file=sys.stderr)
         return 1
     print(f"make_handout: wrote {len(files)} files to {args.out}")
+    problems = content_problems(args.out)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"make_handout: the handout's text has {len(problems)} "
+              f"problem(s)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,9 +15,16 @@ seed still fixes the random draws, not the OS scheduler.
 While it runs, a table shows per test the runs done, failures and the mean,
 spread (standard deviation) and maximum of the wall time, with an overall
 progress line and ETA. Ctrl-C stops cleanly and prints the table so far.
-Each failure's full output is kept in the output folder and its replay
-command is printed. Exit status: 0 if every run passed, 1 if any failed,
-130 if interrupted before any failure, 2 on a usage error.
+Each failure's message is printed whole (long lines and long messages
+capped; the full output is kept in the output folder) with its replay
+command; a "warning: ..." line is printed the first time a test prints it.
+
+It first builds what it runs (the stage targets, e.g. stage_2C, when every
+selector names stages or their suites; else everything), so no binary runs
+older than its sources; with --no-build it builds nothing and refuses a
+binary that ninja would rebuild. Exit status: 0 if every run passed, 1 if
+any failed, 130 if interrupted before any failure, 2 on a usage or build
+error.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import random
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -194,7 +200,9 @@ def save_log(out_dir: Path, result: gtestrun.Result) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     r = result.run
     path = out_dir / f"{r.test}.{r.runtime}.seed{r.seed}.log"
-    header = (f"# {result.status}: {result.reason}\n"
+    lines = (result.message or result.reason).split("\n")
+    header = (f"# {result.status}: {lines[0]}\n" +
+              "".join(f"#   {l}\n" for l in lines[1:]) +
               f"# time: {result.seconds:.2f}s  exit: {result.returncode}\n"
               f"# replay: {result.replay}\n\n")
     path.write_text(header + result.output)
@@ -207,8 +215,11 @@ def describe_failure(result: gtestrun.Result, log: Path,
     tag = result.status.upper()
     if color:
         tag = f"\x1b[31;1m{tag}\x1b[0m"
+    lines = (result.message or result.reason).split("\n")
+    more = "".join(f"    {l}\n" for l in lines[1:] + result.warnings)
     return (f"{tag} {r.test} ({r.runtime}, seed {r.seed}, "
-            f"{gtestrun.fmt_duration(result.seconds)}): {result.reason}\n"
+            f"{gtestrun.fmt_duration(result.seconds)}): {lines[0]}\n"
+            f"{more}"
             f"  log:    {log}\n"
             f"  replay: {result.replay}")
 
@@ -244,7 +255,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--build-dir", type=Path, default=None,
                    help="build folder with tests/*_test (default build)")
     p.add_argument("--build", action="store_true",
-                   help="build the tests first (implied by --sanitize)")
+                   help="build what runs first (the default; kept for old "
+                        "command lines)")
+    p.add_argument("--no-build", action="store_true",
+                   help="build nothing; refuse binaries older than their "
+                        "sources")
     p.add_argument("--out", type=Path, default=None,
                    help="folder for failure logs (default "
                         "<build>/stress-logs/<date-time>)")
@@ -265,7 +280,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             p.error("sanitizers need the real runtime: Boost.Context fibers "
                     "(sim) confuse them")
         args.runtime = "real"
-        args.build = True
+        if args.no_build:
+            p.error("--sanitize builds its own folder; it cannot be used "
+                    "with --no-build")
         if args.build_dir is None:
             args.build_dir = REPO / SANITIZER_BUILD[args.sanitize]
     args.runtime = args.runtime or "sim"
@@ -296,13 +313,16 @@ def _raise_interrupt(signum, frame):
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if args.build:
+    targets = gtestrun.targets_for(args.tests)
+    if not args.no_build:
+        print(f"stress: building {' '.join(targets) or 'everything'} in "
+              f"{args.build_dir}", flush=True)
         try:
-            gtestrun.cmake_build(args.build_dir, REPO, [],
-                                 jobs=min(args.jobs, 2),
-                                 sanitize=args.sanitize or "")
-        except subprocess.CalledProcessError as e:
-            print(f"stress: build failed: {e}", file=sys.stderr)
+            gtestrun.ensure_built(args.build_dir, REPO, targets,
+                                  jobs=min(args.jobs, os.cpu_count() or 2),
+                                  sanitize=args.sanitize or "")
+        except gtestrun.BuildError as e:
+            print(f"stress: {e}", file=sys.stderr)
             return 2
     binaries = gtestrun.find_binaries(args.build_dir)
     if not binaries:
@@ -318,6 +338,17 @@ def main(argv: list[str]) -> int:
     except ValueError as e:
         print(f"stress: {e}", file=sys.stderr)
         return 2
+    if args.no_build:
+        try:
+            stale = gtestrun.stale_binaries(args.build_dir,
+                                            sorted({where[t] for t in tests}))
+        except gtestrun.BuildError as e:
+            print(f"stress: note: {e}", file=sys.stderr)
+            stale = []
+        if stale:
+            print(gtestrun.stale_message("stress", args.build_dir, stale,
+                                         targets), file=sys.stderr)
+            return 2
 
     env = sanitizer_env(args.sanitize)
     if args.debug:
@@ -352,17 +383,25 @@ def run_stress(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
     pool.submit(runs)
     failures: list[gtestrun.Result] = []
     stopped = ""
+    warned: set[tuple[str, str]] = set()  # (test, warning) already shown
 
     def on_result(result: gtestrun.Result) -> None:
         stats[result.run.test].add(result)
         display.done += 1
+        r = result.run
         if not result.ok:
             failures.append(result)
             display.failed += 1
             log = save_log(args.out, result)
             display.event(describe_failure(result, log, color))
-        elif args.keep_all:
-            save_log(args.out / "passed", result)
+        else:
+            if args.keep_all:
+                save_log(args.out / "passed", result)
+            for w in result.warnings:
+                if (r.test, w) not in warned:
+                    display.event(f"{r.test} ({r.runtime}, seed {r.seed}): "
+                                  f"{w}")
+        warned.update((r.test, w) for w in result.warnings)
 
     def tick() -> None:
         display.running = len(pool.running)

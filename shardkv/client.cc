@@ -21,7 +21,7 @@ Clerk::Clerk(std::vector<std::shared_ptr<labrpc::ClientEnd>> ctrlers,
   // SOLUTION BEGIN
   client_id_ = shardctrler::RandomClientId();
   // SOLUTION END
-  //@ // You'll have to add code here.
+  //@ // You'll have to add code here (4B).
 }
 
 // SOLUTION BEGIN

@@ -79,7 +79,7 @@ class Clerk {
   std::map<int, size_t> leader_;
   std::map<std::string, std::shared_ptr<labrpc::ClientEnd>> ends_;
   // SOLUTION END
-  //@ // You will have to modify this class.
+  //@ // You will have to modify this class (4B).
 };
 
 }  // namespace shardkv

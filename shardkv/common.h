@@ -1,9 +1,8 @@
-// The sharded KV service's wire types (Go's shardkv/common.go, spec section
-// 9.1): the error values, the arguments and replies of "ShardKV.Get" and
-// "ShardKV.PutAppend", the key-to-shard mapping, and the make_end function
-// through which clerks and servers reach servers by name. They travel through
-// the labrpc fabric, which encodes them with serialize(): a field missing
-// there does not travel.
+// The sharded KV service's wire types (Go's shardkv/common.go): the error
+// values, the arguments and replies of "ShardKV.Get" and "ShardKV.PutAppend",
+// the key-to-shard mapping, and the make_end function through which clerks and
+// servers reach servers by name. They travel through the labrpc fabric, which
+// encodes them with serialize(): a field missing there does not travel.
 //
 // Keys are split into shardctrler::kNShards shards by Key2Shard; the shard
 // controller's configuration says which replica group (gid) serves each

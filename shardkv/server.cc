@@ -18,9 +18,11 @@
 // SOLUTION END
 #include "shardkv/server.h"
 
-#include <algorithm>
 #include <chrono>
 #include <utility>
+// SOLUTION BEGIN
+#include <algorithm>
+// SOLUTION END
 
 #include "labrpc/trace.h"
 // SOLUTION BEGIN
@@ -130,7 +132,7 @@ std::shared_ptr<ShardKV> StartServer(
   labrpc::Go(name + "-poller", [kv] { kv->ConfigPoller(); });
   labrpc::Go(name + "-migrator", [kv] { kv->Migrator(); });
   // SOLUTION END
-  //@ // You may need initialization code here: read the persisted
+  //@ // You may need initialization code here (4B): read the persisted
   //@ // snapshot, start your tasks (an applier, a configuration poller
   //@ // with its own shardctrler::Clerk on ctrlers_, ...).
   return kv;
@@ -159,7 +161,8 @@ std::shared_ptr<labrpc::Service> ShardKV::service() {
         self->DeleteShard(args, reply);
       });
   // SOLUTION END
-  //@ // Register here the RPCs your groups use to talk to each other.
+  //@ // Register here the RPCs your groups use to talk to each other
+  //@ // (4B).
   return svc;
 }
 
@@ -193,7 +196,7 @@ void ShardKV::Get(const GetArgs& args, GetReply* reply) {
   op.seq = args.seq;
   reply->err = Submit(EncodeEntry(EntryKind::kClientOp, op), &reply->value);
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4B).
   //@ (void)args;
   //@ (void)reply;
 }
@@ -235,7 +238,7 @@ void ShardKV::PutAppend(const PutAppendArgs& args, PutAppendReply* reply) {
   std::string unused;
   reply->err = Submit(EncodeEntry(EntryKind::kClientOp, op), &unused);
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4B).
   //@ (void)args;
   //@ (void)reply;
 }

@@ -211,7 +211,7 @@ class ShardKV : public std::enable_shared_from_this<ShardKV> {
   // Guarded by ends_mu_.
   std::map<std::string, std::shared_ptr<labrpc::ClientEnd>> ends_;
   // SOLUTION END
-  //@ // Your definitions here.
+  //@ // Your definitions here (4B).
 };
 
 // Starts server `me` of group `gid`, whose Raft peers are reached through

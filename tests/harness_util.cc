@@ -19,44 +19,6 @@ namespace raftlab_test {
 
 using linearizability::CheckResult;
 
-std::string RandString(int n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s;
-  s.reserve(n);
-  for (int i = 0; i < n; i++) s.push_back(kAlphabet[labrpc::RandInt(64)]);
-  return s;
-}
-
-std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
-    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends) {
-  // Fisher-Yates.
-  for (size_t i = ends.size(); i > 1; i--) {
-    size_t j = static_cast<size_t>(labrpc::RandInt(static_cast<int64_t>(i)));
-    std::swap(ends[i - 1], ends[j]);
-  }
-  return ends;
-}
-
-int FaultLog::Open(const std::string& label) {
-  linearizability::Fault f;
-  f.start = labrpc::Now().count();
-  f.label = label;
-  faults_.push_back(std::move(f));
-  return static_cast<int>(faults_.size()) - 1;
-}
-
-void FaultLog::Close(int* handle) {
-  if (*handle < 0) return;
-  faults_[*handle].end = labrpc::Now().count();
-  *handle = -1;
-}
-
-void FaultLog::Event(const std::string& label) {
-  const int handle = Open(label);
-  faults_[handle].end = faults_[handle].start;
-}
-
 namespace {
 
 // A fresh file $TMPDIR/<stem>-XXXXXX.html (or under /tmp), like Go's
@@ -116,6 +78,8 @@ CheckResult CheckKvHistory(const std::vector<KvOperation>& history,
                            const std::string& title,
                            const std::vector<linearizability::Fault>& faults,
                            const std::string& file_stem, bool fail_if_illegal) {
+  // Seconds of pure computation, by design (the budgets above).
+  const labrpc::CpuBoundSection cpu_bound;
   const linearizability::KvModel model;
   linearizability::LinearizationInfo info;
   CheckResult res = linearizability::CheckOperationsVerbose(

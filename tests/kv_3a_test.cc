@@ -1,5 +1,5 @@
 // Graded kvraft tests, stage 3A: the KV service on Raft without snapshots
-// (Go's src/kvraft/test_test.go, 3A part, in file order; spec 6.6).
+// (Go's src/kvraft/test_test.go, 3A part, in file order).
 #include <gtest/gtest.h>
 
 #include <string>

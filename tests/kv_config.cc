@@ -109,11 +109,11 @@ void KvConfig::Cleanup(bool quiet) {
   CheckTimeout();
 }
 
-void KvConfig::CheckTimeout() {
+void KvConfig::CheckTimeout(Location where) {
   // Only the first failure matters: a test that already failed is not also
   // blamed for its length.
   if (!TestFailed() && labrpc::Now() - start_ > kKvTestTimeLimit) {
-    Fatal("test took longer than 120 seconds");
+    Fatal("test took longer than 120 seconds", where);
   }
 }
 
@@ -254,8 +254,8 @@ std::optional<int> KvConfig::Leader(const std::vector<int>& among) {
 
 void KvConfig::EnableLink(int from, int to, bool enable) {
   labrpc::MutexLock l(mu_);
-  LAB_TRACE("test", -1, "%s link %d -> %d", enable ? "enable" : "disable",
-            from, to);
+  LAB_TRACE("test", -1, "%s link %d -> %d", enable ? "enable" : "disable", from,
+            to);
   if (!endnames_[from].empty()) net_->Enable(endnames_[from][to], enable);
 }
 
@@ -337,7 +337,7 @@ size_t KvConfig::LogSize() {
   return logsize;
 }
 
-void KvConfig::CheckSnapshotted() {
+void KvConfig::CheckSnapshotted(Location where) {
   if (maxraftstate_ <= 0) return;
   for (int attempt = 0;; attempt++) {
     std::string problem;
@@ -357,7 +357,7 @@ void KvConfig::CheckSnapshotted() {
       }
     }
     if (problem.empty()) return;
-    if (attempt == 20) Fatal(problem);
+    if (attempt == 20) Fatal(problem, where);
     labrpc::Sleep(std::chrono::milliseconds(100));
   }
 }
@@ -429,8 +429,8 @@ void KvConfig::Begin(const std::string& description) {
   title_ = description;
 }
 
-void KvConfig::End() {
-  CheckTimeout();
+void KvConfig::End(Location where) {
+  CheckTimeout(where);
   if (TestFailed()) return;
   const double t = std::chrono::duration<double>(labrpc::Now() - t0_).count();
   const int nrpc = RpcTotal() - rpcs0_;
@@ -495,15 +495,17 @@ void Append(const KvConfigPtr& cfg, const ClerkPtr& ck, const std::string& key,
 }
 
 void Check(const KvConfigPtr& cfg, const ClerkPtr& ck, const std::string& key,
-           const std::string& value) {
+           const std::string& value, Location where) {
   std::string v = Get(cfg, ck, key, nullptr, -1);
   if (v != value) {
     Fatal(labrpc::Sprintf("Get(%s): expected:\n%s\nreceived:\n%s", key.c_str(),
-                          value.c_str(), v.c_str()));
+                          value.c_str(), v.c_str()),
+          where);
   }
 }
 
-void CheckClntAppends(int clnt, const std::string& v, int count) {
+void CheckClntAppends(int clnt, const std::string& v, int count,
+                      Location where) {
   std::string::size_type lastoff = std::string::npos;
   for (int j = 0; j < count; j++) {
     const std::string wanted =
@@ -511,24 +513,27 @@ void CheckClntAppends(int clnt, const std::string& v, int count) {
     const std::string::size_type off = v.find(wanted);
     if (off == std::string::npos) {
       Fatal(labrpc::Sprintf("%d missing element %s in Append result %s", clnt,
-                            wanted.c_str(), v.c_str()));
+                            wanted.c_str(), v.c_str()),
+            where);
     }
     if (v.rfind(wanted) != off) {
       Fatal(labrpc::Sprintf("duplicate element %s in Append result",
-                            wanted.c_str()));
+                            wanted.c_str()),
+            where);
     }
     if (lastoff != std::string::npos && off <= lastoff) {
       Fatal(labrpc::Sprintf("wrong order for element %s in Append result",
-                            wanted.c_str()));
+                            wanted.c_str()),
+            where);
     }
     lastoff = off;
   }
 }
 
 void CheckConcurrentAppends(const std::string& v,
-                            const std::vector<int>& counts) {
+                            const std::vector<int>& counts, Location where) {
   for (size_t i = 0; i < counts.size(); i++) {
-    CheckClntAppends(static_cast<int>(i), v, counts[i]);
+    CheckClntAppends(static_cast<int>(i), v, counts[i], where);
   }
 }
 

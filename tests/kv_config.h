@@ -44,6 +44,7 @@
 #include "linearizability/operation.h"
 #include "raft/persister.h"
 #include "tests/harness_util.h"
+#include "tests/test_world.h"
 
 namespace raftlab_test {
 
@@ -154,7 +155,7 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   // persisted Raft state has grown past maxraftstate also holds a snapshot,
   // allowing it 2 s to take one. Stricter than the originals' 8x size
   // check, which a compact log encoding can pass without any snapshot.
-  void CheckSnapshotted();
+  void CheckSnapshotted(Location where = Location::current());
   // RPCs that entered the network (server-to-server and client).
   int RpcTotal();
   // Counts one clerk operation for the summary line (Go's cfg.op()).
@@ -185,7 +186,7 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   std::string title();
   // Checks the time limit, then prints the summary line
   // "  ... Passed --  time peers rpcs ops".
-  void End();
+  void End(Location where = Location::current());
   // Kills every server and shuts the network down; then fails the test if
   // it ran over the time limit. With quiet, never fails and never throws
   // (for the unwinding path of a failed test).
@@ -197,7 +198,7 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   // Enables (or disables) the ends i->to[k] and to[k]->i; mu_ held.
   void ConnectLocked(int i, const std::vector<int>& to, bool enable);
   // Fails the test if it has run longer than kKvTestTimeLimit.
-  void CheckTimeout();
+  void CheckTimeout(Location where = Location::current());
 
   const int n_;
   const int maxraftstate_;
@@ -208,6 +209,8 @@ class KvConfig : public std::enable_shared_from_this<KvConfig> {
   std::vector<std::shared_ptr<kvraft::KVServer>> kvservers_;  // null: down
   std::vector<std::shared_ptr<raft::Persister>> saved_;
   std::vector<std::vector<std::string>> endnames_;  // [i][j]: i's end to j
+  // Keyed by address: only looked up, never walked, since its order would
+  // differ between processes and so between runs of one seed.
   std::map<const kvraft::Clerk*, std::vector<std::string>> clerks_;
   bool stale_reads_ = false;
   std::string title_;
@@ -247,14 +250,16 @@ void Append(const KvConfigPtr& cfg, const ClerkPtr& ck, const std::string& key,
 
 // An unlogged Get that must return `value`.
 void Check(const KvConfigPtr& cfg, const ClerkPtr& ck, const std::string& key,
-           const std::string& value);
+           const std::string& value, Location where = Location::current());
 
 // Client `clnt`'s appends "x clnt j y", j in [0, count), each occur in v
 // exactly once and in order of j.
-void CheckClntAppends(int clnt, const std::string& v, int count);
+void CheckClntAppends(int clnt, const std::string& v, int count,
+                      Location where = Location::current());
 // The same for every client i with counts[i].
 void CheckConcurrentAppends(const std::string& v,
-                            const std::vector<int>& counts);
+                            const std::vector<int>& counts,
+                            Location where = Location::current());
 
 // Go's spawn_clients_and_wait: runs fn(cli, clerk) for cli in [0, ncli),
 // each in its own task with its own clerk connected to every server, and

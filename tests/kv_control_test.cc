@@ -1,3 +1,5 @@
+// SOLUTION FILE (left out of the handout): the kit's negative control of
+// its own linearizability check; it says nothing about a student's server.
 // The negative control of the kvraft linearizability check: servers that
 // answer Get from local state, without the Raft log, whenever they believe
 // they lead (the classic stale-read bug of a deposed leader), run through

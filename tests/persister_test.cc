@@ -1,8 +1,13 @@
-// Tests for raft::Persister (suite Persister: spec section 2, 2023 Save
-// semantics), and for how raft::Raft uses it on restart (suite RaftRestart,
-// which needs a working Raft, so it fails in the student handout until 2D is
-// done): corrupt state is refused with a clear error, and a one-peer cluster
-// (which needs no network) comes back with its term, log and snapshot.
+// Tests for raft::Persister (suite Persister: the Go labs'
+// src/raft/persister.go, 2023 Save semantics), and for how raft::Raft uses it
+// on restart (suite RaftRestart, which needs a Raft that passes 2C, and 2D
+// for its snapshot test): a one-peer cluster (which needs no network) comes
+// back with its term, log and snapshot.
+// SOLUTION BEGIN
+// Also, the reference Raft refuses a corrupt state in its own persisted
+// format with a clear error (a kit-only test: a student's format is their
+// own).
+// SOLUTION END
 #include "raft/persister.h"
 
 #include <gtest/gtest.h>
@@ -184,6 +189,7 @@ struct Solo {
   }
 };
 
+// SOLUTION BEGIN
 TEST(RaftRestart, MakeRejectsCorruptState) {
   RunInWorld([] {
     // A valid state for reference: term 3, voted for 0, log of two entries.
@@ -225,6 +231,7 @@ TEST(RaftRestart, MakeRejectsCorruptState) {
     }
   });
 }
+// SOLUTION END
 
 TEST(RaftRestart, KeepsTermAndLog) {
   RunInWorld([] {

@@ -148,11 +148,11 @@ void Config::Cleanup(bool quiet) {
   CheckTimeout();
 }
 
-void Config::CheckTimeout() {
+void Config::CheckTimeout(Location where) {
   // Only the first failure matters: a test that already failed is not also
   // blamed for its length.
   if (!TestFailed() && labrpc::Now() - start_ > kTestTimeLimit) {
-    Fatal("test took longer than 120 seconds");
+    Fatal("test took longer than 120 seconds", where);
   }
 }
 
@@ -421,7 +421,7 @@ void Config::ApplierSnap(int i, std::shared_ptr<raft::Raft> rf,
 // ---------------------------------------------------------------------------
 // Checks.
 
-int Config::CheckOneLeader() {
+int Config::CheckOneLeader(Location where) {
   for (int iters = 0; iters < 10; iters++) {
     labrpc::Sleep(std::chrono::milliseconds(450 + labrpc::RandInt(100)));
 
@@ -442,16 +442,17 @@ int Config::CheckOneLeader() {
     int last_term_with_leader = -1;
     for (auto& [term, ls] : leaders) {
       if (ls.size() > 1) {
-        Fatal(labrpc::Sprintf("term %d has %zu (>1) leaders", term, ls.size()));
+        Fatal(labrpc::Sprintf("term %d has %zu (>1) leaders", term, ls.size()),
+              where);
       }
       if (term > last_term_with_leader) last_term_with_leader = term;
     }
     if (!leaders.empty()) return leaders[last_term_with_leader][0];
   }
-  Fatal("expected one leader, got none");
+  Fatal("expected one leader, got none", where);
 }
 
-int Config::CheckTerms() {
+int Config::CheckTerms(Location where) {
   std::vector<std::shared_ptr<raft::Raft>> peers(n_);
   {
     labrpc::MutexLock l(mu_);
@@ -466,13 +467,13 @@ int Config::CheckTerms() {
     if (term == -1) {
       term = xterm;
     } else if (term != xterm) {
-      Fatal("servers disagree on term");
+      Fatal("servers disagree on term", where);
     }
   }
   return term;
 }
 
-void Config::CheckNoLeader() {
+void Config::CheckNoLeader(Location where) {
   std::vector<std::shared_ptr<raft::Raft>> peers(n_);
   {
     labrpc::MutexLock l(mu_);
@@ -483,26 +484,29 @@ void Config::CheckNoLeader() {
   for (int i = 0; i < n_; i++) {
     if (peers[i] == nullptr) continue;
     if (peers[i]->GetState().second) {
-      Fatal(labrpc::Sprintf(
-          "expected no leader among connected servers, but %d claims to be "
-          "leader",
-          i));
+      Fatal(
+          labrpc::Sprintf(
+              "expected no leader among connected servers, but %d claims to be "
+              "leader",
+              i),
+          where);
     }
   }
 }
 
-std::pair<int, labrpc::Bytes> Config::NCommitted(int index) {
+std::pair<int, labrpc::Bytes> Config::NCommitted(int index, Location where) {
   labrpc::MutexLock l(mu_);
   int count = 0;
   labrpc::Bytes cmd;
   for (int i = 0; i < n_; i++) {
-    if (!apply_err_[i].empty()) Fatal(apply_err_[i]);
+    if (!apply_err_[i].empty()) Fatal(apply_err_[i], where);
     auto it = logs_[i].find(index);
     if (it == logs_[i].end()) continue;
     if (count > 0 && cmd != it->second) {
       Fatal(labrpc::Sprintf("committed values do not match: index %d, %s, %s",
                             index, CmdToString(cmd).c_str(),
-                            CmdToString(it->second).c_str()));
+                            CmdToString(it->second).c_str()),
+            where);
     }
     count++;
     cmd = it->second;
@@ -510,10 +514,11 @@ std::pair<int, labrpc::Bytes> Config::NCommitted(int index) {
   return {count, cmd};
 }
 
-std::optional<labrpc::Bytes> Config::Wait(int index, int n, int start_term) {
+std::optional<labrpc::Bytes> Config::Wait(int index, int n, int start_term,
+                                          Location where) {
   labrpc::Duration to = 10ms;
   for (int iters = 0; iters < 30; iters++) {
-    if (NCommitted(index).first >= n) break;
+    if (NCommitted(index, where).first >= n) break;
     labrpc::Sleep(to);
     if (to < 1s) to *= 2;
     if (start_term > -1) {
@@ -530,15 +535,17 @@ std::optional<labrpc::Bytes> Config::Wait(int index, int n, int start_term) {
       }
     }
   }
-  auto [nd, cmd] = NCommitted(index);
+  auto [nd, cmd] = NCommitted(index, where);
   if (nd < n) {
     Fatal(labrpc::Sprintf("only %d decided for index %d; wanted %d", nd, index,
-                          n));
+                          n),
+          where);
   }
   return cmd;
 }
 
-int Config::One(const labrpc::Bytes& cmd, int expected_servers, bool retry) {
+int Config::One(const labrpc::Bytes& cmd, int expected_servers, bool retry,
+                Location where) {
   const labrpc::Duration t0 = labrpc::Now();
   int starts = 0;
   while (labrpc::Now() - t0 < 10s && !finished_) {
@@ -565,7 +572,7 @@ int Config::One(const labrpc::Bytes& cmd, int expected_servers, bool retry) {
       // wait a while for agreement.
       const labrpc::Duration t1 = labrpc::Now();
       while (labrpc::Now() - t1 < 2s) {
-        auto [nd, cmd1] = NCommitted(index);
+        auto [nd, cmd1] = NCommitted(index, where);
         if (nd > 0 && nd >= expected_servers && cmd1 == cmd) {
           return index;  // and it was the command we submitted.
         }
@@ -573,7 +580,8 @@ int Config::One(const labrpc::Bytes& cmd, int expected_servers, bool retry) {
       }
       if (!retry) {
         Fatal(labrpc::Sprintf("one(%s) failed to reach agreement",
-                              CmdToString(cmd).c_str()));
+                              CmdToString(cmd).c_str()),
+              where);
       }
     } else {
       labrpc::Sleep(50ms);
@@ -581,7 +589,8 @@ int Config::One(const labrpc::Bytes& cmd, int expected_servers, bool retry) {
   }
   if (!finished_) {
     Fatal(labrpc::Sprintf("one(%s) failed to reach agreement",
-                          CmdToString(cmd).c_str()));
+                          CmdToString(cmd).c_str()),
+          where);
   }
   return -1;
 }
@@ -621,7 +630,7 @@ void Config::Begin(const std::string& description) {
   max_index0_ = max_index_;
 }
 
-void Config::CheckSnapshotsPersisted() {
+void Config::CheckSnapshotsPersisted(Location where) {
   // Raft may save a snapshot a little after Snapshot() returns, so allow it
   // a couple of seconds.
   for (int attempt = 0;; attempt++) {
@@ -653,15 +662,15 @@ void Config::CheckSnapshotsPersisted() {
       }
     }
     if (problem.empty()) return;
-    if (attempt == 20) Fatal(problem);
+    if (attempt == 20) Fatal(problem, where);
     labrpc::Sleep(std::chrono::milliseconds(100));
   }
 }
 
-void Config::End() {
-  CheckTimeout();
+void Config::End(Location where) {
+  CheckTimeout(where);
   CheckInvariants();
-  if (snapshot_ && !TestFailed()) CheckSnapshotsPersisted();
+  if (snapshot_ && !TestFailed()) CheckSnapshotsPersisted(where);
   if (TestFailed()) return;
   double t = std::chrono::duration<double>(labrpc::Now() - t0_).count();
   int nrpc = RpcTotal() - rpcs0_;

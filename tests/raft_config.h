@@ -36,6 +36,7 @@
 #include "raft/raft.h"
 #include "tests/harness_util.h"
 #include "tests/raft_invariants.h"
+#include "tests/test_world.h"
 
 namespace raftlab_test {
 
@@ -128,29 +129,33 @@ class Config : public std::enable_shared_from_this<Config> {
   // Waits (10 x 450-549 ms) for a leader among the connected peers and
   // returns the one of the highest term; fails if a term has two leaders or
   // none shows up.
-  int CheckOneLeader();
+  int CheckOneLeader(Location where = Location::current());
   // The term all connected peers agree on (-1 if none is connected); fails
   // if they disagree.
-  int CheckTerms();
+  int CheckTerms(Location where = Location::current());
   // Fails if any connected peer believes it is the leader.
-  void CheckNoLeader();
+  void CheckNoLeader(Location where = Location::current());
 
   // How many peers have applied index `index`, and the command they
   // applied (empty bytes if none). Fails if they applied different commands
   // or a peer recorded an apply error.
-  std::pair<int, labrpc::Bytes> NCommitted(int index);
+  std::pair<int, labrpc::Bytes> NCommitted(
+      int index, Location where = Location::current());
   // Waits for at least n peers to apply `index` and returns that command.
   // nullopt means "someone has moved on": some peer's term passed
   // `start_term` (only checked when start_term > -1). Fails if fewer than n
   // applied it in time.
-  std::optional<labrpc::Bytes> Wait(int index, int n, int start_term);
+  std::optional<labrpc::Bytes> Wait(int index, int n, int start_term,
+                                    Location where = Location::current());
   // Submits cmd (to the leader, trying peers in turn from peer 1) until
   // `expected_servers` peers have applied it, and returns its index. With
   // retry, a submission that did not commit within 2 s is resubmitted;
   // gives up after 10 s.
-  int One(const labrpc::Bytes& cmd, int expected_servers, bool retry);
-  int One(int64_t cmd, int expected_servers, bool retry) {
-    return One(IntCmd(cmd), expected_servers, retry);
+  int One(const labrpc::Bytes& cmd, int expected_servers, bool retry,
+          Location where = Location::current());
+  int One(int64_t cmd, int expected_servers, bool retry,
+          Location where = Location::current()) {
+    return One(IntCmd(cmd), expected_servers, retry, where);
   }
 
   void SetUnreliable(bool unreliable);
@@ -168,7 +173,7 @@ class Config : public std::enable_shared_from_this<Config> {
   void Begin(const std::string& description);
   // Checks the time limit and the invariants, then prints the summary line
   // "  ... Passed --  time peers rpcs bytes agreements".
-  void End();
+  void End(Location where = Location::current());
   // Kills every peer and shuts the network down; then fails the test if it
   // ran over the time limit. With quiet, never fails and never throws (for
   // the unwinding path of a failed test).
@@ -178,7 +183,7 @@ class Config : public std::enable_shared_from_this<Config> {
   // holds a snapshot and a non-empty Raft state below kMaxLogSize in its
   // persister, so a Raft that ignores Snapshot() or does not persist fails
   // 2D even when its logs agree. End() calls it in snapshot mode.
-  void CheckSnapshotsPersisted();
+  void CheckSnapshotsPersisted(Location where = Location::current());
 
   // Takes one observation of every live peer's Status() and feeds the
   // invariant checker (it fails the test on a violation). A background task
@@ -203,7 +208,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::string IngestSnapLocked(int i, const labrpc::Bytes& snapshot, int index);
   // Fails the test if it has run longer than kTestTimeLimit (unless it has
   // already failed).
-  void CheckTimeout();
+  void CheckTimeout(Location where = Location::current());
   void SetConnectedLocked(int i, bool connected);
 
   const int n_;

@@ -1,3 +1,5 @@
+// SOLUTION FILE (left out of the handout): the reference solution's own
+// behaviour, which a student's Raft need not have.
 // The reference Raft's behaviour after Kill(): its applier stops and closes
 // the apply channel, so that the service task reading it ends instead of
 // waiting (and keeping the dead server in memory) until the world ends.

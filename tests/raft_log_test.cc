@@ -13,6 +13,19 @@
 namespace raft {
 namespace {
 
+// raft/log.cc is a helper you may use for your log, or not. While it still
+// holds its stubs (Append and last_index return 0), every test here skips
+// with this reason instead of failing: a Raft with a log of its own is no
+// less correct.
+bool LogIsStubbed() {
+  RaftLog log;
+  return log.Append(LogEntry{1, "x"}) == 0 && log.last_index() == 0;
+}
+constexpr char kStubbed[] =
+    "raft/log.cc still holds its stubs: these are the unit tests of RaftLog, "
+    "for when you fill it in (its index arithmetic first serves 2B, Compact "
+    "2D)";
+
 // A log whose dummy entry is (base, base_term), followed by entries with the
 // given terms at base+1, base+2, ...; each command is "c<index>".
 RaftLog Build(int base, int base_term, const std::vector<int>& terms) {
@@ -42,6 +55,7 @@ struct Shape {
 };
 
 TEST(RaftLog, EmptyLogHasDummyAtZero) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   RaftLog log;
   EXPECT_EQ(log.snapshot_index(), 0);
   EXPECT_EQ(log.snapshot_term(), 0);
@@ -55,6 +69,7 @@ TEST(RaftLog, EmptyLogHasDummyAtZero) {
 }
 
 TEST(RaftLog, Accessors) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int snapshot_index, snapshot_term, last_index, last_term, size;
@@ -85,6 +100,7 @@ TEST(RaftLog, Accessors) {
 }
 
 TEST(RaftLog, Slice) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int from, to;
@@ -109,6 +125,7 @@ TEST(RaftLog, Slice) {
 }
 
 TEST(RaftLog, TruncateFrom) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int index;
@@ -131,6 +148,7 @@ TEST(RaftLog, TruncateFrom) {
 }
 
 TEST(RaftLog, Compact) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int index;
@@ -159,6 +177,7 @@ TEST(RaftLog, Compact) {
 }
 
 TEST(RaftLog, Reset) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   RaftLog log = Build(0, 0, {1, 1, 2});
   log.Reset(20, 7);
   EXPECT_EQ(log.snapshot_index(), 20);
@@ -169,6 +188,7 @@ TEST(RaftLog, Reset) {
 }
 
 TEST(RaftLog, FirstIndexOfTermRun) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int index;
@@ -191,6 +211,7 @@ TEST(RaftLog, FirstIndexOfTermRun) {
 }
 
 TEST(RaftLog, LastIndexOfTerm) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   struct Case {
     Shape shape;
     int term;
@@ -213,6 +234,7 @@ TEST(RaftLog, LastIndexOfTerm) {
 }
 
 TEST(RaftLog, OutOfRangeThrows) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   RaftLog log = Build(5, 2, {2, 3});  // window [5, 7]
   EXPECT_THROW(log.term_at(4), std::out_of_range);
   EXPECT_THROW(log.term_at(8), std::out_of_range);
@@ -229,6 +251,7 @@ TEST(RaftLog, OutOfRangeThrows) {
 }
 
 TEST(RaftLog, EncodeRoundTrip) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   const std::vector<Shape> shapes = {
       {0, 0, {}}, {0, 0, {1, 1, 2}}, {100, 9, {9, 10, 12}}};
   for (const Shape& s : shapes) {
@@ -251,12 +274,14 @@ struct ForgedLog {
 };
 
 TEST(RaftLog, ForgedLayoutMatches) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   RaftLog log = Build(3, 1, {1, 2});
   ForgedLog forged{3, {LogEntry{1, ""}, LogEntry{1, "c4"}, LogEntry{2, "c5"}}};
   EXPECT_EQ(labrpc::Encode(forged), labrpc::Encode(log));
 }
 
 TEST(RaftLog, ValidateRejectsBadLogs) {
+  if (LogIsStubbed()) GTEST_SKIP() << kStubbed;
   // Decode forged encodings that violate the invariants: no dummy, negative
   // index, decreasing or negative terms.
   struct Case {

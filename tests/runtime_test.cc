@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "labrpc/channel.h"
+#include "labrpc/trace.h"
 #include "tests/runtime_test_util.h"
 #include "tests/test_world.h"
 
@@ -903,6 +905,43 @@ TEST(Runtime, WorldOptionsFromEnv) {
     EXPECT_EQ(o.backend, labrpc::Backend::kSim);
     EXPECT_FALSE(o.fuzz_schedule);
   }
+}
+
+// A replay line's LAB_SCHEDULE_VERSION reaches the options, and the trace of
+// a world names the version it runs and, under sim, ends with the schedule
+// hash, so that a trace says whether it can be reproduced.
+TEST(Runtime, SimScheduleVersionInOptionsAndTrace) {
+  {
+    ScopedEnv v("LAB_SCHEDULE_VERSION", "v2");
+    EXPECT_THROW(labrpc::WorldOptions::FromEnv(), MisuseError);
+  }
+  {
+    ScopedEnv v("LAB_SCHEDULE_VERSION", "1");
+    EXPECT_EQ(labrpc::WorldOptions::FromEnv().recorded_schedule_version, 1u);
+  }
+  std::string trace;
+  struct Restore {
+    ~Restore() {
+      labrpc::SetTraceSink(nullptr);
+      labrpc::TraceConfigureFromEnv();
+    }
+  } restore;
+  labrpc::SetTraceSink([&trace](const std::string& line) { trace += line; });
+  labrpc::TraceConfigure("all");
+  labrpc::WorldOptions o;
+  o.backend = labrpc::Backend::kSim;
+  o.seed = 5;
+  o.recorded_schedule_version = labrpc::kSimScheduleVersion + 1;
+  labrpc::World world(o);
+  world.Run([] { labrpc::Sleep(Ms(1)); });
+  const std::string header = "# world: runtime=sim seed=5 schedule=" +
+                             std::to_string(labrpc::kSimScheduleVersion) + " ";
+  EXPECT_EQ(trace.rfind(header, 0), 0u) << trace;
+  EXPECT_TRUE(Contains(trace, "will not reproduce")) << trace;
+  char footer[64];
+  std::snprintf(footer, sizeof footer, "# world end: schedule hash %016llx\n",
+                static_cast<unsigned long long>(world.TraceHash()));
+  EXPECT_TRUE(trace.ends_with(footer)) << trace;
 }
 
 TEST(Runtime, SimTaskFinishingWithMutexHeldIsMisuse) {

@@ -1,6 +1,6 @@
 // Graded shard controller tests, stage 4A (Go's src/shardctrler/
-// test_test.go, in file order; spec 8.4). Stricter than the original in two
-// places (spec/README.md, port decisions): the minimal-transfer checks look
+// test_test.go, in file order). Stricter than the original in two places,
+// where its check is vacuous: the minimal-transfer checks look
 // at the groups that exist, and the same-config check waits for a new
 // leader after shutting the old one down.
 #include <gtest/gtest.h>

@@ -275,21 +275,26 @@ std::string FormatShards(const std::array<int, shardctrler::kNShards>& s) {
   return out + "]";
 }
 
-void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck) {
+void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck,
+                 Location where) {
   const shardctrler::Config c = ck->Query(-1);
   if (c.groups.size() != groups.size()) {
     Fatal(labrpc::Sprintf("wanted %zu groups, got %zu", groups.size(),
-                          c.groups.size()));
+                          c.groups.size()),
+          where);
   }
   // Are the groups as expected?
   for (int g : groups) {
-    if (c.groups.count(g) == 0) Fatal(labrpc::Sprintf("missing group %d", g));
+    if (c.groups.count(g) == 0) {
+      Fatal(labrpc::Sprintf("missing group %d", g), where);
+    }
   }
   // Any un-allocated shards?
   if (!groups.empty()) {
     for (int s = 0; s < shardctrler::kNShards; s++) {
       if (c.groups.count(c.shards[s]) == 0) {
-        Fatal(labrpc::Sprintf("shard %d -> invalid group %d", s, c.shards[s]));
+        Fatal(labrpc::Sprintf("shard %d -> invalid group %d", s, c.shards[s]),
+              where);
       }
     }
   }
@@ -303,24 +308,25 @@ void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck) {
     min = std::min(min, counts[g]);
   }
   if (max > min + 1) {
-    Fatal(labrpc::Sprintf("max %d too much larger than min %d", max, min));
+    Fatal(labrpc::Sprintf("max %d too much larger than min %d", max, min),
+          where);
   }
 }
 
 void CheckSameConfig(const shardctrler::Config& c1,
-                     const shardctrler::Config& c2) {
-  if (c1.num != c2.num) Fatal("Num wrong");
-  if (c1.shards != c2.shards) Fatal("Shards wrong");
+                     const shardctrler::Config& c2, Location where) {
+  if (c1.num != c2.num) Fatal("Num wrong", where);
+  if (c1.shards != c2.shards) Fatal("Shards wrong", where);
   if (c1.groups.size() != c2.groups.size()) {
-    Fatal("number of Groups is wrong");
+    Fatal("number of Groups is wrong", where);
   }
   for (const auto& [gid, sa] : c1.groups) {
     auto it = c2.groups.find(gid);
     if (it == c2.groups.end() || it->second.size() != sa.size()) {
-      Fatal("len(Groups) wrong");
+      Fatal("len(Groups) wrong", where);
     }
     for (size_t j = 0; j < sa.size(); j++) {
-      if (sa[j] != it->second[j]) Fatal("Groups wrong");
+      if (sa[j] != it->second[j]) Fatal("Groups wrong", where);
     }
   }
 }

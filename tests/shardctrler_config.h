@@ -1,8 +1,7 @@
 // The shard controller's test harness: the C++ port of the Go labs'
 // src/shardctrler/config.go (a cluster of controller servers on one labrpc
 // network, with crashes, restarts and clerks whose ends can be cut) and of
-// the check helpers of src/shardctrler/test_test.go. Spec: mit-suite.md
-// 8.2-8.3.
+// the check helpers of src/shardctrler/test_test.go.
 //
 //   RunCtrlerTest(3, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
 //     auto ck = cfg->MakeClient(cfg->All());
@@ -32,6 +31,7 @@
 #include "shardkv/ctrler/common.h"
 #include "shardkv/ctrler/server.h"
 #include "tests/harness_util.h"
+#include "tests/test_world.h"
 
 namespace raftlab_test {
 
@@ -118,6 +118,8 @@ class CtrlerConfig : public std::enable_shared_from_this<CtrlerConfig> {
       servers_;  // null: down
   std::vector<std::shared_ptr<raft::Persister>> saved_;
   std::vector<std::vector<std::string>> endnames_;  // [i][j]: i's end to j
+  // Keyed by address: only looked up, never walked, since its order would
+  // differ between processes and so between runs of one seed.
   std::map<const shardctrler::Clerk*, std::vector<std::string>> clerks_;
 };
 
@@ -133,11 +135,13 @@ void CtrlerPassed();
 
 // Go's check(t, groups, ck): the latest configuration has exactly `groups`,
 // every shard on one of them (when there are any), and is balanced.
-void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck);
+void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck,
+                 Location where = Location::current());
 // Go's check_same_config: c1 and c2 are equal, with the original's
 // messages.
 void CheckSameConfig(const shardctrler::Config& c1,
-                     const shardctrler::Config& c2);
+                     const shardctrler::Config& c2,
+                     Location where = Location::current());
 
 // "{1: [x, y, z], 2: [a]}" and "[1, 2, 0, ...]", for failure messages.
 std::string FormatGroups(const std::map<int, std::vector<std::string>>& g);

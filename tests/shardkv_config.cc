@@ -36,11 +36,12 @@ void SimThink() {
 }
 
 void Check(const ShardClerkPtr& ck, const std::string& key,
-           const std::string& value) {
+           const std::string& value, Location where) {
   const std::string v = ck->Get(key);
   if (v != value) {
     Fatal(labrpc::Sprintf("Get(%s): expected:\n%s\nreceived:\n%s", key.c_str(),
-                          value.c_str(), v.c_str()));
+                          value.c_str(), v.c_str()),
+          where);
   }
 }
 
@@ -354,6 +355,18 @@ size_t ShardKvConfig::TotalStorage() {
     }
   }
   return total;
+}
+
+size_t ShardKvConfig::RaftStateSize(int gi, int i) {
+  labrpc::MutexLock l(mu_);
+  const auto& p = groups_[gi].saved[i];
+  return p == nullptr ? 0 : p->RaftStateSize();
+}
+
+size_t ShardKvConfig::SnapshotSize(int gi, int i) {
+  labrpc::MutexLock l(mu_);
+  const auto& p = groups_[gi].saved[i];
+  return p == nullptr ? 0 : p->SnapshotSize();
 }
 
 void ShardKvConfig::SetUnreliable(bool unreliable) {

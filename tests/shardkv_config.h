@@ -1,5 +1,5 @@
 // The shardkv test harness: the C++ port of the Go labs'
-// src/shardkv/config.go (spec section 9.2). Three shard controllers
+// src/shardkv/config.go. Three shard controllers
 // ("ctrler0".."ctrler2") and three replica groups (gids 100, 101, 102) of n
 // servers each ("server-<gid>-<i>") on one labrpc network; groups and single
 // servers can be shut down and restarted from their persisted state; an
@@ -47,6 +47,7 @@
 #include "shardkv/ctrler/server.h"
 #include "shardkv/server.h"
 #include "tests/harness_util.h"
+#include "tests/test_world.h"
 
 namespace raftlab_test {
 
@@ -132,6 +133,10 @@ class ShardKvConfig : public std::enable_shared_from_this<ShardKvConfig> {
   // The sum over every shardkv server of its persisted Raft state and
   // snapshot sizes (the deletion test's measure).
   size_t TotalStorage();
+  // Server i of group gi's persisted Raft state and snapshot sizes, bytes
+  // (0 before it has persisted any).
+  size_t RaftStateSize(int gi, int i);
+  size_t SnapshotSize(int gi, int i);
 
   // --- Faults and history, for the picture ---
   // Turns the unreliable network on or off (recorded as a fault).
@@ -210,7 +215,7 @@ void SimThink();
 // The original's check: ck->Get(key) must return `value`, else
 // Fatal("Get(key): expected:\n<value>\nreceived:\n<got>").
 void Check(const ShardClerkPtr& ck, const std::string& key,
-           const std::string& value);
+           const std::string& value, Location where = Location::current());
 
 // Go's OpLog for Unreliable3. Safe for concurrent use.
 class ShardOpLog {

@@ -4,20 +4,35 @@
 #define RAFTLAB_TESTS_TEST_WORLD_H_
 
 #include <functional>
+#include <source_location>
 #include <string>
 
 #include "labrpc/runtime.h"
 
 namespace raftlab_test {
 
+// Where a check was called from. The harnesses' check helpers take one as
+// their last argument, defaulted at the call, and hand it to Fatal: the
+// failure then names the test's own line, not the helper's (of several
+// CheckOneLeader calls in a test, the one that failed).
+using Location = std::source_location;
+
 // Thrown by Fatal() to end the current test at once, from any task.
 struct FatalFailure {
   std::string message;
+  Location where;
 };
 
-// Records a test failure with `message` and ends the current test (the whole
-// world unwinds), like Go's t.Fatalf. Callable from any task.
-[[noreturn]] void Fatal(const std::string& message);
+// Records a test failure with `message` at `where` and ends the current test
+// (the whole world unwinds), like Go's t.Fatalf. Callable from any task.
+// Traces "FAIL <file:line>: <message>" (topic "test") at the world's time.
+[[noreturn]] void Fatal(const std::string& message,
+                        Location where = Location::current());
+
+// `file` (a Location's file_name()) relative to the repository, e.g.
+// "tests/raft_2a_test.cc" for "../tests/raft_2a_test.cc" or an absolute
+// path, so that messages read the same whatever the build folder.
+std::string RepoPath(const char* file);
 
 // Runs `body` as the root task of a World made from the environment
 // (LAB_RUNTIME, LAB_SEED, ...). Any exception that ends a task fails the test

@@ -14,7 +14,13 @@ tests/test_main.cc. Its tests fail, crash or hang for known seeds:
   Fake2B.AlwaysFails  always fails
   Tool.Plain       passes (not a graded suite)
 
-FAKE_FAIL=<test> makes that test fail for every seed.
+FAKE_FAIL=<test> makes that test fail for every seed. FAKE_MESSAGE=<file>
+makes failures print that file as their message (it may span lines);
+FAKE_WARNING=<line> makes every test print that line; FAKE_TSAN=1 makes
+Fake2B.Crash end as ThreadSanitizer does (a report, exit status 66).
+With LAB_DEBUG and LAB_DEBUG_FILE set it writes a trace there, a world per
+test; FAKE_TRACE_ADDRESS=1 puts an object's address in it, the
+nondeterminism scripts/check_determinism.py must catch.
 """
 
 import fnmatch
@@ -56,11 +62,33 @@ def main() -> int:
     print("Running main() from fake_gtest.py")
     print(f"[==========] Running {len(chosen)} tests from 1 test suite.")
     failed = []
+    trace_path = os.environ.get("LAB_DEBUG_FILE")
+    trace = (open(trace_path, "w") if trace_path and
+             os.environ.get("LAB_DEBUG") else None)
     for test in chosen:
         print(f"[ RUN      ] {test}")
+        if trace:
+            trace.write(f"# world: runtime={runtime} seed={seed}\n"
+                        f"000000.000 test     -- make_config {test}\n")
+            if os.environ.get("FAKE_TRACE_ADDRESS") == "1":
+                trace.write(f"000001.000 test     -- at {id(object()):x}\n")
+            trace.flush()
         stage = test.split(".")[0][-2:]
         print(f"Test ({stage}): {test} ...")
         sys.stdout.flush()
+        if os.environ.get("FAKE_WARNING"):
+            print(os.environ["FAKE_WARNING"])
+        if (test == "Fake2B.Crash" and seed % 4 == 1 and
+                os.environ.get("FAKE_TSAN") == "1"):
+            print("==================\n"
+                  "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+                  "  Write of size 4 at 0x7b0400000010 by thread T2:\n"
+                  "    #0 raft::Raft::Ticker() ../raft/raft.cc:212 (fake+0x1)\n"
+                  "SUMMARY: ThreadSanitizer: data race ../raft/raft.cc:212 "
+                  "in raft::Raft::Ticker()\n"
+                  "==================")
+            sys.stdout.flush()
+            os._exit(66)
         if test == "Fake2B.Crash" and seed % 4 == 1:
             print("terminate called after throwing an instance of 'boom'")
             sys.stdout.flush()
@@ -72,7 +100,11 @@ def main() -> int:
         if fails(test, seed):
             print("tests/fake_test.cc:42: Failure")
             print("Failed")
-            print(f"expected one leader, got none (seed {seed})")
+            if os.environ.get("FAKE_MESSAGE"):
+                with open(os.environ["FAKE_MESSAGE"]) as f:
+                    print(f.read().rstrip("\n"))
+            else:
+                print(f"expected one leader, got none (seed {seed})")
             print(f"replay: LAB_RUNTIME={runtime} LAB_SEED={seed}{fuzz} "
                   f"{sys.argv[0]} --gtest_filter={test}")
             print(f"[  FAILED  ] {test} (5 ms)")

@@ -1,8 +1,10 @@
 """Tests of scripts/grade.py: the points table, scoring over seeds and
 runtimes, the score table and the exit status (with the fake binary)."""
 
+import json
 import re
 import unittest
+import xml.etree.ElementTree as ET
 
 import tools_testutil as tu
 
@@ -71,9 +73,10 @@ class GradeRunTest(unittest.TestCase):
         self.points.write_text(POINTS)
 
     def grade(self, *args, env=None):
+        # The fake build is no CMake folder: nothing to build.
         return tu.run_tool("grade.py", "--build-dir", str(self.build),
-                           "--points", str(self.points), *args, env=env,
-                           timeout=300)
+                           "--points", str(self.points), "--no-build", *args,
+                           env=env, timeout=300)
 
     def row(self, out, test):
         m = re.search(rf"^{re.escape(test)}(?= ).*$", out, re.M)
@@ -147,6 +150,108 @@ class GradeRunTest(unittest.TestCase):
         self.assertIn("grade: 7/7 points (strictness suites: 0/3 more)", out)
         # The originals' subtotal comes before the strictness tests.
         self.assertLess(out.index("stage 2A "), out.index("Fake2A.Flaky  "))
+
+    def test_whole_message_and_warnings(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake2A.Flaky\t5\n")
+        message = self.tmp.path / "message.txt"
+        advice = "hold no Mutex across a Call: unlock it first"
+        message.write_text("get wrong value, key 0, wanted:\nx 0 0 y\n, got\n"
+                           f"x 1 0 y\nMutex 'raft' {'-' * 300} {advice}\n")
+        r = self.grade("--seeds", "3", "--stage", "2A",
+                       env={"FAKE_MESSAGE": str(message),
+                            "FAKE_WARNING": "warning: term changed even "
+                                            "though there were no failures"})
+        out = r.stdout
+        self.assertEqual(r.returncode, 1, out + r.stderr)
+        self.assertIn("     tests/fake_test.cc:42: get wrong value, key 0, "
+                      "wanted:\n       x 0 0 y\n       , got\n       x 1 0 y\n"
+                      "       Mutex 'raft' ", out)
+        self.assertIn(f"{advice}\n     replay: LAB_RUNTIME=sim LAB_SEED=3 ",
+                      out)
+        self.assertIn("     warning: term changed even though there were no "
+                      "failures (sim seeds 1, 2, 3)", out)
+
+    def test_sanitizer_summary_in_the_reason(self):
+        self.points.write_text("Fake2B.Crash\t3\n")
+        r = self.grade("--seeds", "1", "--stage", "2B", "--runtime", "real",
+                       env={"FAKE_TSAN": "1"})
+        self.assertIn("     exit status 66: SUMMARY: ThreadSanitizer: data "
+                      "race raft/raft.cc:212 in raft::Raft::Ticker()",
+                      r.stdout)
+
+    def test_results_json_and_junit(self):
+        self.points.write_text("Fake2A.Pass\t5\nFake2A.Flaky\t4\n"
+                               "Fake2B.Crash\t3\tstrict\nFake2B.Gone\t2\n")
+        js = self.tmp.path / "out" / "results.json"
+        xml = self.tmp.path / "out" / "junit.xml"
+        r = self.grade("--seeds", "3", "--stage", "2A,2B", "--json", str(js),
+                       "--junit", str(xml))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"grade: results in {js}, {xml}", r.stdout)
+        data = json.loads(js.read_text())
+        self.assertEqual((data["score"], data["max_score"]), (5, 11))
+        self.assertEqual(data["extra_data"]["strict_score"], 0)
+        self.assertEqual(data["extra_data"]["strict_max_score"], 3)
+        tests = {t["name"]: t for t in data["tests"]}
+        self.assertEqual(tests["Fake2A.Pass"]["status"], "passed")
+        self.assertEqual(tests["Fake2A.Pass"]["score"], 5)
+        self.assertEqual(tests["Fake2A.Pass"]["tags"], ["2A"])
+        self.assertEqual(tests["Fake2A.Pass"]["output"],
+                         "sim: passed 3 of 3 runs")
+        flaky = tests["Fake2A.Flaky"]
+        self.assertEqual((flaky["status"], flaky["score"],
+                          flaky["max_score"]), ("failed", 0, 4))
+        self.assertIn("tests/fake_test.cc:42: expected one leader, got none "
+                      "(seed 3)", flaky["output"])
+        self.assertIn("replay: LAB_RUNTIME=sim LAB_SEED=3 ", flaky["output"])
+        crash = tests["Fake2B.Crash"]
+        self.assertEqual(crash["tags"], ["2B", "strict"])
+        self.assertEqual(crash["extra_data"]["result"], "error")
+        self.assertIn("SIGABRT", crash["output"])
+        self.assertEqual(tests["Fake2B.Gone"]["extra_data"]["result"],
+                         "error")
+        self.assertIn("not in the points table",
+                      tests["Fake2B.AlwaysFails"]["output"])
+
+        root = ET.parse(xml).getroot()
+        self.assertEqual(root.tag, "testsuites")
+        suites = {s.get("name"): s for s in root.findall("testsuite")}
+        self.assertEqual(sorted(suites), ["stage 2A", "stage 2B"])
+        self.assertEqual(suites["stage 2A"].get("failures"), "1")
+        cases = {f"{c.get('classname')}.{c.get('name')}": c
+                 for c in root.iter("testcase")}
+        failure = cases["Fake2A.Flaky"].find("failure")
+        self.assertEqual(failure.get("message"), "tests/fake_test.cc:42: "
+                         "expected one leader, got none (seed 3)")
+        self.assertIn("replay: ", failure.text)
+        self.assertIsNone(cases["Fake2A.Pass"].find("failure"))
+        self.assertEqual(cases["Fake2B.Crash"].find("error").get("type"),
+                         "crash")
+        props = {p.get("name"): p.get("value")
+                 for p in cases["Fake2B.Crash"].iter("property")}
+        self.assertEqual(props["strict"], "true")
+        self.assertEqual(props["max_points"], "3")
+
+    def test_results_default_to_the_build_folder(self):
+        self.points.write_text("Fake2A.Pass\t5\n")
+        r = self.grade("--seeds", "1", "--stage", "2A")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        data = json.loads((self.build / "grade-results.json").read_text())
+        self.assertEqual(data["score"], 5)
+        ET.parse(self.build / "grade-junit.xml")
+        r = self.grade("--seeds", "1", "--stage", "3A")  # a usage error
+        self.assertEqual(r.returncode, 2)
+        data = json.loads((self.build / "grade-results.json").read_text())
+        self.assertEqual(data["score"], 0)
+        self.assertIn("not in the build", data["output"])
+
+    def test_builds_unless_told_not_to(self):
+        self.points.write_text("Fake2A.Pass\t5\n")
+        r = tu.run_tool("grade.py", "--build-dir", str(self.build),
+                        "--points", str(self.points), "--stage", "2A")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is not a CMake build folder", r.stderr)
+        self.assertIn("--no-build", r.stderr)
 
     def test_bad_arguments(self):
         self.assertEqual(self.grade("--stage", "2Z9").returncode, 2)

@@ -69,7 +69,74 @@ class FailureReasonTest(unittest.TestCase):
                "expected one leader, got none\n"
                "[  FAILED  ] Raft2A.ReElection (5000 ms)\n")
         self.assertEqual(gtestrun.failure_reason(out),
-                         "expected one leader, got none")
+                         "tests/raft_config.cc:431: expected one leader, got "
+                         "none")
+
+    def test_whole_multi_line_message_located_at_the_test(self):
+        out = ("[ RUN      ] KV3A.Basic\n"
+               "../tests/kv_3a_test.cc:42: Failure\nFailed\n"
+               "get wrong value, key 0, wanted:\nx 0 0 yx 0 1 y\n, got\n"
+               "\n"
+               "replay: LAB_RUNTIME=sim LAB_SEED=1 kv_test\n"
+               "[  FAILED  ] KV3A.Basic (5000 ms)\n")
+        self.assertEqual(gtestrun.failure_message(out),
+                         "tests/kv_3a_test.cc:42: get wrong value, key 0, "
+                         "wanted:\nx 0 0 yx 0 1 y\n, got")
+        self.assertEqual(gtestrun.failure_reason(out),
+                         "tests/kv_3a_test.cc:42: get wrong value, key 0, "
+                         "wanted:")
+        absolute = out.replace("../", str(tu.REPO) + "/")
+        self.assertEqual(gtestrun.failure_message(absolute),
+                         gtestrun.failure_message(out))
+
+    def test_long_lines_keep_their_advice(self):
+        advice = "call it from a task started with labrpc::Go instead"
+        long_value = "x 0 %d y" * 2000
+        out = ("tests/t.cc:7: Failure\nFailed\n"
+               f"Mutex 'raft' locked twice by task 3 {'.' * 400} {advice}\n"
+               f"{long_value}\n" + "".join(f"line {i}\n" for i in range(60)) +
+               "[  FAILED  ] T2A.X (1 ms)\n")
+        msg = gtestrun.failure_message(out).split("\n")
+        self.assertTrue(msg[0].endswith(advice), msg[0])
+        self.assertLessEqual(max(len(l) for l in msg), gtestrun.LINE_CAP + 60)
+        self.assertIn("characters left out", msg[1])
+        self.assertEqual(len(msg), gtestrun.LINES_HEAD +
+                         gtestrun.LINES_TAIL + 1)
+        self.assertIn("lines left out", msg[gtestrun.LINES_HEAD])
+        self.assertEqual(msg[-1], "line 59")
+
+    def test_exception_in_the_test_body_and_more_failures(self):
+        out = ("unknown file: Failure\n"
+               "C++ exception with description \"boom\" thrown in the test "
+               "body.\n"
+               "tests/t.cc:9: Failure\nFailed\nsecond\n"
+               "[  FAILED  ] T2A.X (1 ms)\n")
+        self.assertEqual(gtestrun.failure_message(out),
+                         "C++ exception with description \"boom\" thrown in "
+                         "the test body.\n(and 1 more failure(s) in the log)")
+
+    def test_sanitizer_summary_with_file_and_line(self):
+        out = ("[ RUN      ] Raft2A.InitialElection\n"
+               "==================\n"
+               "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+               "  Write of size 4 at 0x7b04 by thread T3:\n"
+               f"    #0 raft::Raft::Tick() {tu.REPO}/raft/raft.cc:212 (x+0x1)\n"
+               "SUMMARY: ThreadSanitizer: data race "
+               f"{tu.REPO}/raft/raft.cc:212 in raft::Raft::Tick()\n"
+               "==================\n")
+        self.assertEqual(gtestrun.failure_reason(out),
+                         "SUMMARY: ThreadSanitizer: data race "
+                         "raft/raft.cc:212 in raft::Raft::Tick()")
+
+    def test_warnings(self):
+        out = ("Test (2A): initial election ...\n"
+               "warning: term changed even though there were no failures\n"
+               "  ... Passed --\n"
+               "warning: term changed even though there were no failures\n"
+               "labrpc: WARNING: LAB_SCHEDULE_VERSION=1, but ...\n")
+        self.assertEqual(gtestrun.warnings_in(out),
+                         ["warning: term changed even though there were no "
+                          "failures"])
 
     def test_crash_message(self):
         out = "terminate called after throwing an instance of 'x'\n"
@@ -104,7 +171,9 @@ class PoolTest(unittest.TestCase):
     def test_fail_keeps_printed_replay(self):
         r = self.run_one("Fake2A.Flaky", 10)
         self.assertEqual(r.status, "fail")
-        self.assertEqual(r.reason, "expected one leader, got none (seed 10)")
+        self.assertEqual(r.reason, "tests/fake_test.cc:42: expected one "
+                                   "leader, got none (seed 10)")
+        self.assertEqual(r.message, r.reason)
         self.assertEqual(r.replay, f"LAB_RUNTIME=sim LAB_SEED=10 {self.binary}"
                                    f" --gtest_filter=Fake2A.Flaky")
 
@@ -114,6 +183,17 @@ class PoolTest(unittest.TestCase):
         self.assertTrue(r.reason.startswith("SIGABRT"), r.reason)
         self.assertEqual(r.replay, f"LAB_RUNTIME=real LAB_SEED=5 {self.binary}"
                                    f" --gtest_filter=Fake2B.Crash")
+
+    def test_constructed_sim_replay_carries_the_schedule_version(self):
+        version = gtestrun.sim_schedule_version()
+        self.assertIsNotNone(version, "kSimScheduleVersion not found in "
+                             "labrpc/runtime.h")
+        r = self.run_one("Fake2B.Crash", 5)
+        self.assertEqual(r.status, "crash")
+        self.assertEqual(r.replay,
+                         f"LAB_RUNTIME=sim LAB_SEED=5 "
+                         f"LAB_SCHEDULE_VERSION={version} "
+                         f"{self.binary} --gtest_filter=Fake2B.Crash")
 
     def test_timeout_kills(self):
         r = self.run_one("Fake2B.Hang", 4, timeout=1)

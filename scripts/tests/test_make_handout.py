@@ -1,6 +1,7 @@
 """Tests of scripts/make_handout.py: stripping solution regions, marker
-errors with file:line, writing a handout from a small git repository, and
-the markers of this repository itself."""
+errors with file:line, writing a handout from a small git repository (and
+from a plain folder), the check of what the handout says, and the markers
+and handout text of this repository itself."""
 
 import contextlib
 import io
@@ -101,6 +102,24 @@ class StripTest(unittest.TestCase):
             mh.strip_solution("a\n<!-- SOLUTION-END -->\n", "README.md",
                               markdown=True)
 
+    def test_markdown_unbalanced(self):
+        with self.assertRaisesRegex(mh.MarkerError,
+                                    "README.md:2: SOLUTION BEGIN never"):
+            mh.strip_solution("a\n<!-- SOLUTION BEGIN -->\nstaff\n",
+                              "README.md", markdown=True)
+        with self.assertRaisesRegex(mh.MarkerError,
+                                    "README.md:2: SOLUTION END without"):
+            mh.strip_solution("a\n<!-- SOLUTION END -->\n", "README.md",
+                              markdown=True)
+
+    def test_hash_comments(self):
+        text = ("all:\n# SOLUTION BEGIN\nhandout:\n\tmake_handout\n"
+                "# SOLUTION END\nclean:\n")
+        self.assertEqual(mh.strip_solution(text, "Makefile", style="hash"),
+                         "all:\nclean:\n")
+        with self.assertRaisesRegex(mh.MarkerError, "Makefile:1: malformed"):
+            mh.strip_solution("#SOLUTION BEGIN\n", "Makefile", style="hash")
+
 
 def git(repo, *args):
     subprocess.run(["git", "-C", str(repo), *args], check=True,
@@ -120,8 +139,17 @@ class WriteHandoutTest(unittest.TestCase):
             "labrpc/net.cc": "int net = 1;\n  //@ stays a comment here\n",
             "README.md": "# raftlab\nall\n<!-- SOLUTION BEGIN -->\nstaff\n"
                          "<!-- SOLUTION END -->\n",
-            "scripts/handout_readme.md": "# Student intro\n",
+            "scripts/handout_readme.md": "# Student intro\nSee "
+                                         "`raft/raft.cc`.\n",
             "scripts/run.sh": "#!/bin/sh\necho hi\n",
+            "scripts/ablations.py": "# instructors only\n",
+            "scripts/make_handout.py": "# instructors only\n",
+            "tests/mutants/raft-x.patch": "--- a/raft/raft.cc\n",
+            "tests/kill_test.cc": "// SOLUTION FILE: the reference's own\n",
+            "tests/t_test.cc": "int t;\n// SOLUTION BEGIN\nint kit;\n"
+                               "// SOLUTION END\n//@ int student;\n",
+            "tests/CMakeLists.txt": "add(t)\n# SOLUTION BEGIN\nadd(kill)\n"
+                                    "# SOLUTION END\n",
             ".ci/run": "#!/bin/sh\nmake test\n",
         }
         for rel, text in files.items():
@@ -145,9 +173,19 @@ class WriteHandoutTest(unittest.TestCase):
         self.assertEqual((out / "raft/raft.cc").read_text(), STUDENT)
         self.assertEqual((out / "labrpc/net.cc").read_text(),
                          "int net = 1;\n  //@ stays a comment here\n")
+        # The students' README alone, not followed by the kit's.
         self.assertEqual((out / "README.md").read_text(),
-                         "# Student intro\n\n# raftlab\nall\n")
+                         "# Student intro\nSee `raft/raft.cc`.\n")
         self.assertTrue(os.access(out / "scripts/run.sh", os.X_OK))
+        # Instructor-only files, and kit-only tests and their CMake lines.
+        for gone in ("scripts/ablations.py", "scripts/make_handout.py",
+                     "scripts/handout_readme.md", "tests/mutants",
+                     "tests/kill_test.cc"):
+            self.assertFalse((out / gone).exists(), gone)
+        self.assertEqual((out / "tests/t_test.cc").read_text(),
+                         "int t;\nint student;\n")
+        self.assertEqual((out / "tests/CMakeLists.txt").read_text(),
+                         "add(t)\n")
 
     def test_untracked_and_existing_folder(self):
         out = self.tmp.path / "handout"
@@ -175,6 +213,9 @@ class WriteHandoutTest(unittest.TestCase):
             mh.write_handout(self.repo, self.tmp.path / "handout")
 
     def test_command_line(self):
+        # A SOLUTION FILE marker outside the marked folders stays, and the
+        # text check would report it (test_lint_reports_leaks).
+        git(self.repo, "rm", "-q", "-f", "labrpc/other.h")
         out = self.tmp.path / "h2"
         r = tu.run_tool("make_handout.py", "--out", str(out), "--repo",
                         str(self.repo))
@@ -184,6 +225,134 @@ class WriteHandoutTest(unittest.TestCase):
                         str(self.repo))
         self.assertEqual(r.returncode, 1)
         self.assertIn("--force", r.stderr)
+
+    def test_lint_reports_leaks(self):
+        r = tu.run_tool("make_handout.py", "--lint", "--repo", str(self.repo))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("markers ok", r.stdout)
+        self.assertIn("labrpc/other.h:1: 'SOLUTION FILE': a solution marker "
+                      "left over", r.stderr)
+        self.assertIn("1 problem(s)", r.stderr)
+        # --out writes the handout, then reports the same.
+        r = tu.run_tool("make_handout.py", "--out", str(self.tmp.path / "h"),
+                        "--repo", str(self.repo))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("labrpc/other.h:1:", r.stderr)
+
+    def test_plain_folder(self):
+        # Not a git checkout (an unpacked handout): every file but build
+        # folders and caches.
+        plain = self.tmp.path / "plain"
+        mh.write_handout(self.repo, plain)
+        (plain / "labrpc/other.h").unlink()  # as in test_command_line
+        (plain / "build/tests").mkdir(parents=True)
+        (plain / "build/tests/raft_test").write_text("binary")
+        (plain / "raft/__pycache__").mkdir()
+        (plain / "raft/__pycache__/x.pyc").write_text("")
+        files = mh.tracked_files(plain, untracked=False)
+        self.assertIn("raft/raft.cc", files)
+        self.assertIn("README.md", files)
+        self.assertFalse([f for f in files if "build" in f or "pyc" in f],
+                         files)
+        r = tu.run_tool("make_handout.py", "--lint", "--repo", str(plain))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("0 solution regions, markers ok", r.stdout)
+
+
+class ContentTest(unittest.TestCase):
+    """What the handout says: leaked phrases and missing paths, each with a
+    failing example."""
+
+    def setUp(self):
+        self.tmp = tu.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.tree = self.tmp.path
+        for rel in ("raft/raft.h", "raft/raft.cc", "tests/raft_config.h",
+                    "scripts/traceview.py", "testdata/lin/README.md"):
+            (self.tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            (self.tree / rel).write_text("ok\n")
+
+    def problems(self, rel, text):
+        path = self.tree / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        old = path.read_text() if path.exists() else None
+        path.write_text(text)
+        try:
+            return mh.content_problems(self.tree)
+        finally:
+            if old is None:
+                path.unlink()
+            else:
+                path.write_text(old)
+
+    def assert_problem(self, rel, text, *want):
+        got = self.problems(rel, text)
+        self.assertEqual(len(got), len(want), got)
+        for line, w in zip(got, want):
+            self.assertIn(w, line)
+
+    def test_clean(self):
+        text = ("See `raft/raft.h`, tests/raft_config.h, `tests/raft_*`,\n"
+                "`labrpc/`-free `build/tests/raft_test`, Go's "
+                "src/raft/config.go,\n`<boost/serialization/level.hpp>`, "
+                "README.md, https://github.com/a/b.md,\n$TMPDIR/x.html, "
+                "\"../\" and \"../tests/raft_config.h\" from build/.\n"
+                "A reference to the paper.\n")
+        self.assertEqual(self.problems("README.md", text), [])
+
+    def test_reference_design(self):
+        self.assert_problem(
+            "README.md", "x\nThe reference solution works like this:\n",
+            "README.md:2: 'The reference': describes the reference")
+        self.assert_problem(
+            "README.md", "as in a reference solution\n",
+            "README.md:1: 'reference solution': describes the reference")
+        self.assert_problem(
+            "raft/raft.h", "// The reference Raft closes the channel.\n",
+            "raft/raft.h:1: 'The reference'")
+
+    def test_marker_left_over(self):
+        self.assert_problem("scripts/traceview.py",
+                            "# SOLUTION BEGIN\nx = 1\n# SOLUTION END\n",
+                            "scripts/traceview.py:1: 'SOLUTION BEGIN': a "
+                            "solution marker left over",
+                            "scripts/traceview.py:3: 'SOLUTION END'")
+
+    def test_instructor_tools(self):
+        self.assert_problem("Makefile", "x:\n\tRAFTLAB_ABLATE=persistence "
+                            "make test\n", "Makefile:2: 'RAFTLAB_ABLATE'")
+        self.assert_problem("Makefile", "# see the ablation table\n",
+                            "'ablation': the ablation switches")
+        self.assert_problem("Makefile", "# make handout OUT=x\n",
+                            "'make handout': the handout generator")
+        self.assert_problem("Makefile", "# make mutants\n",
+                            "'mutants': the mutation tests")
+        self.assert_problem("Makefile", "# as .ci/run does\n",
+                            "'.ci/': the instructors' CI",
+                            "path '.ci/run' is not in the handout")
+
+    def test_missing_paths(self):
+        self.assert_problem("README.md", "See raft/ablation.h.\n",
+                            "README.md:1: 'ablation'",
+                            "README.md:1: path 'raft/ablation.h' is not in "
+                            "the handout")
+        self.assert_problem("raft/raft.cc", "// see spec/mit-suite.md\n",
+                            "raft/raft.cc:1: path 'spec/mit-suite.md' is not")
+        self.assert_problem("raft/raft.cc", "// ../shared/data/lin\n",
+                            "path '../shared/data/lin' is outside the "
+                            "handout")
+        self.assert_problem("README.md", "Read DESIGN.md first.\n",
+                            "README.md:1: file 'DESIGN.md' is not in the "
+                            "handout")
+        self.assert_problem("README.md", "The `tests/mutants/` folder.\n",
+                            "'mutants'", "path 'tests/mutants/' is not")
+        self.assert_problem("README.md", "Run `scripts/stress.py`.\n",
+                            "path 'scripts/stress.py' is not in the handout")
+
+    def test_third_party_data_is_not_checked(self):
+        self.assertEqual(self.problems("testdata/lin/README.md",
+                                       "From ../porcupine/the reference.\n"),
+                         [])
 
 
 class CheckGradedTest(unittest.TestCase):
@@ -201,7 +370,8 @@ class CheckGradedTest(unittest.TestCase):
         self.assertIn("FAIL  Fake2B.Crash (sim): crash (SIGABRT", text)
         self.assertIn("FAIL  Fake2B.Slow (sim) passes without a solution",
                       text)
-        self.assertIn("FAIL  stage 2B in one process (sim): crash", text)
+        self.assertIn("FAIL  stage 2B in one process (fake_test, sim): "
+                      "crash", text)
         self.assertEqual(len(check.problems), 4)  # Crash, Hang, Slow, stage
 
 
@@ -234,10 +404,11 @@ class CheckKitTestsTest(unittest.TestCase):
 
 class ThisRepositoryTest(unittest.TestCase):
 
-    def test_markers_are_well_formed(self):
+    def test_markers_and_handout_text(self):
         r = tu.run_tool("make_handout.py", "--lint", "--untracked")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("markers ok", r.stdout)
+        self.assertIn("handout text ok", r.stdout)
 
 
 if __name__ == "__main__":

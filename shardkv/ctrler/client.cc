@@ -38,7 +38,7 @@ Clerk::Clerk(std::vector<std::shared_ptr<labrpc::ClientEnd>> servers)
   // SOLUTION BEGIN
   client_id_ = RandomClientId();
   // SOLUTION END
-  //@ // You'll have to add code here.
+  //@ // You'll have to add code here (4A).
 }
 
 // SOLUTION BEGIN
@@ -76,7 +76,7 @@ Config Clerk::Query(int num) {
   args.num = num;
   return Call<QueryArgs, QueryReply>("ShardCtrler.Query", args).config;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   //@ (void)num;
   //@ return Config{};
 }
@@ -88,7 +88,7 @@ void Clerk::Join(const std::map<int, std::vector<std::string>>& servers) {
   args.servers = servers;
   err = Call<JoinArgs, JoinReply>("ShardCtrler.Join", args).err;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   if (err == Err::kErrInvalidArgument) {
     std::vector<int> gids;
     for (const auto& [gid, names] : servers) gids.push_back(gid);
@@ -107,7 +107,7 @@ void Clerk::Leave(const std::vector<int>& gids) {
   args.gids = gids;
   err = Call<LeaveArgs, LeaveReply>("ShardCtrler.Leave", args).err;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   if (err == Err::kErrInvalidArgument) {
     throw std::invalid_argument("shardctrler: Leave of gids " +
                                 FormatGids(gids) +
@@ -123,7 +123,7 @@ void Clerk::Move(int shard, int gid) {
   args.gid = gid;
   err = Call<MoveArgs, MoveReply>("ShardCtrler.Move", args).err;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   if (err == Err::kErrInvalidArgument) {
     if (shard < 0 || shard >= kNShards) {
       throw std::invalid_argument(

@@ -1,5 +1,5 @@
-// The shard controller's data and wire types (Go's shardctrler/common.go,
-// spec section 8.1): the configuration it stores, the error values and the
+// The shard controller's data and wire types (Go's shardctrler/common.go):
+// the configuration it stores, the error values and the
 // arguments and replies of its four RPCs, "ShardCtrler.Join", ".Leave",
 // ".Move" and ".Query". They travel through the labrpc fabric, which encodes
 // them with serialize(): a field missing there does not travel.

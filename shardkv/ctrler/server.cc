@@ -1,9 +1,11 @@
 // The shard controller's server (Go's shardctrler/server.go); see server.h.
 #include "shardkv/ctrler/server.h"
 
-#include <algorithm>
 #include <chrono>
 #include <utility>
+// SOLUTION BEGIN
+#include <algorithm>
+// SOLUTION END
 
 #include "labrpc/trace.h"
 #include "shardkv/ctrler/rebalance.h"
@@ -49,7 +51,7 @@ std::shared_ptr<ShardCtrler> StartServer(
   // SOLUTION BEGIN
   labrpc::Go("sc-S" + std::to_string(me) + "-applier", [sc] { sc->Applier(); });
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   return sc;
 }
 
@@ -97,7 +99,7 @@ void ShardCtrler::Join(const JoinArgs& args, JoinReply* reply) {
   reply->err = Submit(op, nullptr);
   reply->wrong_leader = reply->err == Err::kErrWrongLeader;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   //@ (void)args;
   //@ (void)reply;
 }
@@ -112,7 +114,7 @@ void ShardCtrler::Leave(const LeaveArgs& args, LeaveReply* reply) {
   reply->err = Submit(op, nullptr);
   reply->wrong_leader = reply->err == Err::kErrWrongLeader;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   //@ (void)args;
   //@ (void)reply;
 }
@@ -128,7 +130,7 @@ void ShardCtrler::Move(const MoveArgs& args, MoveReply* reply) {
   reply->err = Submit(op, nullptr);
   reply->wrong_leader = reply->err == Err::kErrWrongLeader;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   //@ (void)args;
   //@ (void)reply;
 }
@@ -143,7 +145,7 @@ void ShardCtrler::Query(const QueryArgs& args, QueryReply* reply) {
   reply->err = Submit(op, &reply->config);
   reply->wrong_leader = reply->err == Err::kErrWrongLeader;
   // SOLUTION END
-  //@ // Your code here.
+  //@ // Your code here (4A).
   //@ (void)args;
   //@ (void)reply;
 }

@@ -152,7 +152,7 @@ class ShardCtrler : public std::enable_shared_from_this<ShardCtrler> {
   // Signalled when last_applied_ advances or the server is killed.
   labrpc::CondVar applied_cv_{"shardctrler.applied"};
   // SOLUTION END
-  //@ // Your definitions here.
+  //@ // Your definitions here (4A).
 };
 
 // Starts controller server `me` of the cluster whose Raft peers are reached
