@@ -34,6 +34,15 @@ class CheckDeterminismTest(unittest.TestCase):
                       r.stdout)
         self.assertIn("DIFFERENT", r.stdout)
 
+    def test_picture_names_are_normalized(self):
+        import check_determinism as cd
+        out = self.tmp.path / "out.txt"
+        out.write_text("info: wrote /tmp/kvraft-history-a1B2c3.html\n"
+                       "[       OK ] Fake2A.Pass (12 ms)\n")
+        self.assertEqual(cd.normalized_output(out),
+                         ["info: wrote /tmp/kvraft-history-XXXXXX.html",
+                          "[       OK ] Fake2A.Pass"])
+
     def test_only_graded_tests_run(self):
         r = tu.run_tool("check_determinism.py", "--build-dir",
                         str(self.build), "--filter", "Tool.Plain")
