@@ -170,8 +170,8 @@ class TestGrade:
         n = self.expected.get(runtime, 0)
         if runtime in self.failure:
             r = self.failure[runtime]
-            return (f"{runtime}: {r.status} at seed {r.run.seed} "
-                    f"({self.passed[runtime]} of {n} runs passed before)")
+            return (f"{runtime}: {r.status} at seed {r.run.seed}; "
+                    f"{self.passed[runtime]} of {n} runs passed")
         if self.finished[runtime] < n:
             return (f"{runtime}: not finished ({self.finished[runtime]} of "
                     f"{n} runs)")
