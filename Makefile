@@ -13,8 +13,8 @@
 #                          the graded suites' mutation score
 #                          (scripts/mutants.py, tests/mutants/)
 # SOLUTION END
-#   make tsan / make asan  the runtime, fabric and Raft tests of the real
-#                          runtime under ThreadSanitizer / ASan+UBSan
+#   make tsan / make asan  the runtime, fabric and Raft tests under
+#                          ThreadSanitizer (real) / ASan+UBSan (both)
 #   make bench             the labrpc round-trip benchmark
 #   make format / make format-check
 
@@ -95,23 +95,25 @@ mutants: deps
 	  $(if $(MUTANTS_DIR),--scratch $(MUTANTS_DIR)) $(ARGS)
 # SOLUTION END
 
-# Sanitizer builds run the real runtime only: Boost.Context fibers (sim)
-# confuse both sanitizers. The Runtime.Sim* tests build sim worlds of their
-# own whatever the label, so they are left out (ASan misreads exceptions
-# thrown on fiber stacks).
+# Sanitizer builds run the runtime, fabric and Raft tests. ASan runs them
+# under both runtimes: the sim scheduler tells it about every fiber switch
+# (labrpc/runtime_sim.cc). TSan runs the real runtime only: under sim all
+# tasks share one OS thread, and TSan cannot yet tell them apart.
+# Labrpc.Benchmark is left out (100k calls take minutes under TSan).
 SAN_TESTS ?= Runtime|Labrpc|Persister|RaftLog|2A|2B
-SAN_SKIP  ?= Runtime\.Sim
+SAN_SKIP  ?= Labrpc\.Benchmark
 tsan: deps
 	cmake -S . -B build-tsan $(CMAKE_FLAGS) -DRAFTLAB_SANITIZE=thread >/dev/null
 	cmake --build build-tsan -j $(JOBS)
-	LAB_WALL_LIMIT_S=900 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-	  -j $(CTEST_J) -L real -R '$(SAN_TESTS)' -E '$(SAN_SKIP)'
+	LAB_WALL_LIMIT_S=900 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan \
+	  --output-on-failure -j $(CTEST_J) -L real -R '$(SAN_TESTS)' \
+	  -E '$(SAN_SKIP)|Runtime\.Sim|RuntimeWatchdog\.Sim|Labrpc\.Sim'
 
 asan: deps
 	cmake -S . -B build-asan $(CMAKE_FLAGS) -DRAFTLAB_SANITIZE=address >/dev/null
 	cmake --build build-asan -j $(JOBS)
-	LAB_WALL_LIMIT_S=900 ctest --test-dir build-asan --output-on-failure -j $(CTEST_J) -L real \
-	  -R '$(SAN_TESTS)' -E '$(SAN_SKIP)'
+	LAB_WALL_LIMIT_S=900 ctest --test-dir build-asan --output-on-failure \
+	  -j $(CTEST_J) -R '$(SAN_TESTS)' -E '$(SAN_SKIP)'
 
 bench: build
 	$(BUILD)/bench/labrpc_bench --benchmark_min_time=1

@@ -30,9 +30,40 @@
 #include "labrpc/runtime.h"
 #include "labrpc/runtime_backend.h"
 
+// An ASan build (RAFTLAB_SANITIZE=address) is told about every fiber
+// switch, so that it knows which stack is live: without that it misreads a
+// task's stack as overflowed or freed, e.g. when an exception unwinds it.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define RAFTLAB_ASAN_FIBERS 1
+#endif
+
 namespace labrpc {
 namespace internal {
 namespace {
+
+// ASan: a switch begins on one stack and ends on another.
+struct AsanStack {
+  const void* bottom = nullptr;
+  size_t size = 0;
+  void* fake_stack = nullptr;  // ASan's per-fiber state while away
+};
+void AsanStartSwitch([[maybe_unused]] AsanStack* from,
+                     [[maybe_unused]] const AsanStack& to,
+                     [[maybe_unused]] bool from_ends) {
+#if defined(RAFTLAB_ASAN_FIBERS)
+  __sanitizer_start_switch_fiber(from_ends ? nullptr : &from->fake_stack,
+                                 to.bottom, to.size);
+#endif
+}
+void AsanFinishSwitch([[maybe_unused]] AsanStack* to,
+                      [[maybe_unused]] AsanStack* from) {
+#if defined(RAFTLAB_ASAN_FIBERS)
+  __sanitizer_finish_switch_fiber(to->fake_stack,
+                                  from ? &from->bottom : nullptr,
+                                  from ? &from->size : nullptr);
+#endif
+}
 
 namespace ctx = boost::context;
 
@@ -73,10 +104,17 @@ class StackPool {
   std::vector<ctx::stack_context> free_;
 };
 
-// The stack allocator handed to each fiber; forwards to the pool.
+// The stack allocator handed to each fiber; forwards to the pool, and
+// notes the stack's bounds for ASan.
 struct PooledStack {
   StackPool* pool;
-  ctx::stack_context allocate() { return pool->Allocate(); }
+  AsanStack* bounds;
+  ctx::stack_context allocate() {
+    ctx::stack_context sc = pool->Allocate();
+    bounds->bottom = static_cast<char*>(sc.sp) - sc.size;
+    bounds->size = sc.size;
+    return sc;
+  }
   void deallocate(ctx::stack_context& sc) { pool->Release(sc); }
 };
 
@@ -98,6 +136,7 @@ struct SimTask {
   uint64_t calls_since_block = 0;
   int mutexes_held = 0;  // a task must not finish while holding one
   int cpu_bound = 0;     // CpuBoundSection nesting depth
+  AsanStack asan;        // its stack, for ASan
 };
 
 struct Timer {
@@ -262,6 +301,8 @@ class SimBackend : public Backend {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   SimTask* current_ = nullptr;
   SimTask* root_ = nullptr;
+  // The scheduler's own stack (the thread that called Run), for ASan.
+  AsanStack sched_asan_;
   bool stopping_ = false;
   std::exception_ptr first_error_;
   uint64_t trace_hash_ = 0xcbf29ce484222325ULL;
@@ -495,8 +536,9 @@ void SimBackend::ResumeTask(SimTask* t) {
   running_cpu_bound_.store(t->cpu_bound > 0, std::memory_order_relaxed);
   switches_.fetch_add(1, std::memory_order_relaxed);
   if (!t->fiber) {
-    t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
+    t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_, &t->asan},
                           [this, t](ctx::fiber&& sink) {
+                            AsanFinishSwitch(&t->asan, &sched_asan_);
                             t->sink = std::move(sink);
                             try {
                               t->fn();
@@ -508,10 +550,14 @@ void SimBackend::ResumeTask(SimTask* t) {
                             }
                             t->fn = nullptr;
                             t->state = TaskState::kDone;
+                            AsanStartSwitch(&t->asan, sched_asan_,
+                                            /*from_ends=*/true);
                             return std::move(t->sink);
                           });
   }
+  AsanStartSwitch(&sched_asan_, t->asan, /*from_ends=*/false);
   t->fiber = std::move(t->fiber).resume();
+  AsanFinishSwitch(&sched_asan_, nullptr);
   running_name_.store(nullptr, std::memory_order_relaxed);
   switches_.fetch_add(1, std::memory_order_relaxed);
   current_ = nullptr;
@@ -542,7 +588,9 @@ void SimBackend::ReportHeldAtExit(SimMutex* m, SimTask* t) {
 
 void SimBackend::SwitchToScheduler() {
   SimTask* t = current_;
+  AsanStartSwitch(&t->asan, sched_asan_, /*from_ends=*/false);
   t->sink = std::move(t->sink).resume();
+  AsanFinishSwitch(&t->asan, &sched_asan_);
 }
 
 void SimBackend::Block(std::string waiting_on, bool cancellable) {

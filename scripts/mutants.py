@@ -17,13 +17,15 @@ killing test is reported); it survives if every run passes.
     scripts/mutants.py --tests RaftRules2B  # only these tests (a selector
                                             # as for stress.py: stage,
                                             # suite or gtest filter)
+    scripts/mutants.py --fuzz raft-apply    # LAB_FUZZ=1: other schedules
     scripts/mutants.py --list               # the mutants; do they apply?
     make mutants ARGS='--stage 4B'
 
 The scratch copy (--scratch, default $RAFTLAB_MUTANTS_DIR or
 $TMPDIR/raftlab-mutants) is refreshed from the tree at every start and keeps
-its build folder, so rebuilds are incremental. Kills are checked at the
-end: each killing (test, seed) must pass on the unmutated tree (--no-verify
+its build folder, so rebuilds are incremental; it also remembers each
+mutant's last killer, which then runs first. Kills are checked at the end:
+each killing (test, seed) must pass on the unmutated tree (--no-verify
 skips this). Statuses: killed; SURVIVED; equivalent (survived, and its
 header argues why no test can kill it); stale (the patch no longer applies:
 regenerate it); build error (a bad mutant); invalid (its killing test fails
@@ -210,7 +212,8 @@ class Session:
 
     def runs_for(self, m: Mutant, tests: list[str]) -> list[gtestrun.Run]:
         timeout = self.args.timeout if self.args.timeout > 0 else None
-        runs = [gtestrun.Run(t, self.where[t], "sim", seed, timeout=timeout)
+        runs = [gtestrun.Run(t, self.where[t], "sim", seed, timeout=timeout,
+                             fuzz=self.args.fuzz)
                 for seed in self.args.seed_list for t in tests]
         hint = self.hints.get(m.name)
         if hint:  # last time's killer goes first
@@ -304,7 +307,8 @@ def verify(session: Session, outcomes: list[Outcome]) -> None:
         raise RuntimeError("the unmutated tree does not build:\n" +
                            "\n".join(build_errors(output)))
     timeout = session.args.timeout if session.args.timeout > 0 else None
-    runs = [gtestrun.Run(t, w[t], "sim", s, timeout=timeout)
+    runs = [gtestrun.Run(t, w[t], "sim", s, timeout=timeout,
+                         fuzz=session.args.fuzz)
             for t, s in sorted(pairs)]
     bad: dict[tuple[str, int], str] = {}
 
@@ -413,6 +417,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="do not stop a mutant at its first kill")
     p.add_argument("--seeds", default="1,2,3",
                    help="sim seeds, e.g. 1,2,3 or 1-5 (default 1,2,3)")
+    p.add_argument("--fuzz", action="store_true",
+                   help="run with LAB_FUZZ=1 (a random ready task runs, "
+                        "not the oldest): other interleavings per seed")
     p.add_argument("-j", "--jobs", type=int, default=2,
                    help="parallel test processes and build jobs (default 2)")
     p.add_argument("--timeout", type=float, default=300,
@@ -521,7 +528,7 @@ def main(argv: list[str]) -> int:
         hints = {}
     suites = sorted({t.split(".")[0] for t in where})
     print(f"mutants: {len(mutants)} mutants; {len(where)} tests in "
-          f"{', '.join(suites)}; sim seeds "
+          f"{', '.join(suites)}; sim{' (fuzz)' if args.fuzz else ''} seeds "
           f"{','.join(map(str, args.seed_list))}; {args.jobs} parallel")
     sys.stdout.flush()
 
