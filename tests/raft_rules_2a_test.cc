@@ -208,6 +208,22 @@ TEST(RaftRules2A, FollowerStaysFollowerWhileLeaderHeartbeats) {
 
 TEST(RaftRules2A, CandidateStepsDownOnAppendEntriesFromLeaderOfItsTerm) {
   RunRules(3, [](Harness& h) {
+    // S1 refuses (it campaigns itself). S2 holds each vote until the test
+    // releases that term, then grants only in term `grant`: a vote that
+    // arrives after S1's AppendEntries of the same term.
+    struct Script {
+      std::atomic<int> released{0};
+      std::atomic<int> grant{0};
+    };
+    auto sc = std::make_shared<Script>();
+    h.OnRequestVote([sc](Harness& h, int peer, const raft::RequestVoteArgs& a,
+                         raft::RequestVoteReply* r) {
+      r->term = a.term;
+      r->vote_granted = false;
+      if (peer != 2) return;
+      h.HoldUntil([&] { return sc->released.load() >= a.term; }, 60s);
+      r->vote_granted = a.term == sc->grant.load();
+    });
     int t = 0;
     labrpc::Duration since{};
     for (int attempt = 0;; attempt++) {
@@ -218,6 +234,7 @@ TEST(RaftRules2A, CandidateStepsDownOnAppendEntriesFromLeaderOfItsTerm) {
       // S1 won term t (with S2's vote) and sends its first entry.
       raft::AppendEntriesReply r = h.Append(1, t, 0, 0, {Entry(t, 51)}, 0);
       if (r.term > t && attempt < 3) {  // already campaigning again: retry
+        sc->released = t;
         since = labrpc::Now();
         continue;
       }
@@ -233,6 +250,27 @@ TEST(RaftRules2A, CandidateStepsDownOnAppendEntriesFromLeaderOfItsTerm) {
       break;
     }
     h.StartHeartbeats(1, t);
+    // Now S2's vote for term t arrives, late: it must not count.
+    sc->grant = t;
+    sc->released = t;
+    auto led = [&] {
+      for (const AppendExchange& e : h.Appends())
+        if (e.args.term == t) return true;
+      std::pair<int, bool> st = h.State();
+      return st.first == t && st.second;
+    };
+    if (h.WaitUntil(kQuietPeriod, led)) {
+      Fatal(
+          Sprintf("Figure 2, Rules for Servers, Candidates: \"if "
+                  "AppendEntries RPC received from new leader: convert to "
+                  "follower\": after answering S1, leader of term %d, the "
+                  "peer counted S2's late vote and became a second leader of "
+                  "term %d (Election Safety: at most one leader per term). "
+                  "Hint: on AppendEntries of its own term a candidate must "
+                  "become a follower, and count votes only while it is "
+                  "still a candidate",
+                  t, t));
+    }
     since = labrpc::Now();
     labrpc::Sleep(3s);
     for (const VoteExchange& v : h.Votes()) {

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
@@ -94,10 +96,15 @@ TEST(RaftRules2B, AppendEntriesRejectsMismatchedPrevLog) {
 }
 
 TEST(RaftRules2B, FollowerAppliesCommittedEntriesInOrder) {
-  RunRules(3, [](Harness& h) {
+  // Under sim, schedule fuzzing (a random ready task runs next, still
+  // seeded) shakes out applies that nothing orders, e.g. one task per send.
+  labrpc::WorldOptions options = labrpc::WorldOptions::FromEnv();
+  options.fuzz_schedule = true;
+  RunRules(options, 3, [](Harness& h) {
     MustAppend(h, 1, 1, 0, 0, Entries(1, {101, 102}), 0, "the first entries");
     h.StartHeartbeats(1, 1);
-    MustAppend(h, 1, 1, 2, 1, Entries(1, {103, 104, 105}), 2,
+    const std::vector<int> later = {103, 104, 105, 106, 107, 108, 109, 110};
+    MustAppend(h, 1, 1, 2, 1, Entries(1, later), 2,
                "Figure 2, AppendEntries receiver, rule 4: \"append any new "
                "entries not already in the log\"");
     h.AwaitApplied(2, kApplyBound, kRule5);
@@ -106,11 +113,14 @@ TEST(RaftRules2B, FollowerAppliesCommittedEntriesInOrder) {
       Fatal(std::string(kRule5) + ": leaderCommit was 2, yet the service got " +
             h.DescribeApplied());
     }
-    MustAppend(h, 1, 1, 5, 1, {}, 5, "entries 1..5 are all there");
-    h.AwaitApplied(5, kApplyBound, kRule5);
-    h.ExpectCommands(1, {101, 102, 103, 104, 105},
+    // Eight entries commit at once; the harness fails the test as soon as
+    // one is applied out of order.
+    MustAppend(h, 1, 1, 10, 1, {}, 10, "entries 1..10 are all there");
+    h.AwaitApplied(10, kApplyBound, kRule5);
+    h.ExpectCommands(1, {101, 102, 103, 104, 105, 106, 107, 108, 109, 110},
                      "Figure 2, Rules for Servers, All Servers: apply "
-                     "log[lastApplied] in order");
+                     "log[lastApplied] in order (hint: send on the apply "
+                     "channel from one task, in index order)");
   });
 }
 
@@ -376,8 +386,11 @@ TEST(RaftRules2B, LeaderIgnoresAppendSuccessFromOlderTerm) {
     });
     const int t1 = h.ElectMe("with empty logs");
     sc->old = t1;
-    raft::Raft::StartResult s1 = h.Start(21);
-    if (!s1.is_leader) Fatal("Start() on the leader returned is_leader=false");
+    for (int cmd : {21, 22, 23}) {
+      if (!h.Start(cmd).is_leader) {
+        Fatal("Start() on the leader returned is_leader=false");
+      }
+    }
     auto got_entry = [&h](int peer, int term, int index) {
       for (const AppendExchange& e : h.Appends()) {
         if (e.peer == peer && e.args.term == term &&
@@ -389,33 +402,39 @@ TEST(RaftRules2B, LeaderIgnoresAppendSuccessFromOlderTerm) {
       return false;
     };
     if (!h.WaitUntil(kApplyBound, [&] {
-          return got_entry(1, t1, s1.index) && got_entry(2, t1, s1.index);
+          return got_entry(1, t1, 3) && got_entry(2, t1, 3);
         })) {
       Fatal(
-          "Figure 2, Rules for Servers, Leaders: the entry from Start() did "
-          "not reach both followers within 2 s");
+          "Figure 2, Rules for Servers, Leaders: the entries 1..3 from "
+          "Start() did not reach both followers within 2 s");
     }
-    // S2 campaigns in term t1+1; the peer adopts that term and steps down.
-    h.RequestVote(2, VoteArgs(t1 + 1, 2, s1.index, t1));
+    // S2 leads term t1+1 and overwrites entries 2..3 on the peer, which
+    // steps down.
+    MustAppend(h, 2, t1 + 1, 1, t1, {Entry(t1 + 1, 202)}, 0,
+               "entry 1 (of term " + std::to_string(t1) + ") matches");
     if (!h.WaitUntil(kReactBound, [&] { return !h.State().second; })) {
       Fatal(
           "Figure 2, Rules for Servers, All Servers: still leads after "
-          "answering RequestVote for a later term");
+          "answering AppendEntries of a later term");
     }
+    // Re-elected in t2, the peer appends after 1:t1 2:t(t1+1).
     const int t2 = h.ElectMe("re-election after stepping down");
-    raft::Raft::StartResult s2 = h.Start(22);
-    if (!s2.is_leader || s2.term != t2) {
-      Fatal("Start() on the re-elected leader returned is_leader=false");
+    for (int cmd : {24, 25}) {
+      raft::Raft::StartResult s2 = h.Start(cmd);
+      if (!s2.is_leader || s2.term != t2) {
+        Fatal("Start() on the re-elected leader returned is_leader=false");
+      }
     }
     if (!h.WaitUntil(kApplyBound, [&] {
-          return got_entry(1, t2, s2.index) && got_entry(2, t2, s2.index);
+          return got_entry(1, t2, 3) && got_entry(2, t2, 3);
         })) {
       Fatal(
-          "Figure 2, Rules for Servers, Leaders: the entry from Start() did "
+          "Figure 2, Rules for Servers, Leaders: the entries from Start() did "
           "not reach both followers within 2 s");
     }
-    // Now the successes of term t1 arrive; nobody has acknowledged anything
-    // sent in term t2.
+    // Now the successes of term t1 arrive, for entries 1..3 of term t1, of
+    // which 2..3 are gone; nobody has acknowledged anything sent in term t2,
+    // yet index 3 now holds an entry of term t2.
     sc->release = true;
     labrpc::Sleep(kQuietPeriod);
     if (!h.ApplyLog().empty()) {

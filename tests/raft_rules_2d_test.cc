@@ -4,6 +4,8 @@
 // The snapshots here carry the encoded index they cover.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "labrpc/codec.h"
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
@@ -77,30 +79,51 @@ TEST(RaftRules2D, InstallSnapshotDeliveredBeforeLaterCommands) {
   });
 }
 
+// Sends S1's InstallSnapshot through `index` (term 1), delayed: the peer
+// has applied `applied` entries, more than it covers. Checks that nothing
+// changes. (The harness fails the test if the peer hands the snapshot to
+// the service, which would take the service back to `index`.)
+void ExpectOlderSnapshotIgnored(Harness& h, int index, size_t applied,
+                                const std::string& situation) {
+  const int commit = h.Status().commit_index;
+  MustInstall(h, 1, 1, index, 1);
+  labrpc::Sleep(kQuietPeriod);
+  const int now = h.Status().commit_index;
+  if (h.ApplyLog().size() != applied || now < commit) {
+    Fatal(Sprintf("Figure 13, InstallSnapshot receiver: %s, a snapshot "
+                  "through index %d, older than what the peer has applied "
+                  "(%zu), must be ignored (hint: ignore one whose "
+                  "lastIncludedIndex <= commitIndex); commitIndex went from "
+                  "%d to %d and the service got ",
+                  situation.c_str(), index, applied, commit, now) +
+          h.DescribeApplied());
+  }
+}
+
 TEST(RaftRules2D, OlderSnapshotIgnored) {
   RunRules(3, [](Harness& h) {
     MustAppend(h, 1, 1, 0, 0, Entries(1, {101, 102, 103, 104, 105, 106}), 6,
                "the first entries (prevLogIndex 0)");
     h.StartHeartbeats(1, 1);
     h.AwaitApplied(6, kApplyBound, "Figure 2, AppendEntries receiver, rule 5");
-    // A delayed InstallSnapshot, sent before this follower caught up. (The
-    // harness fails the test if the peer hands it to the service, which
-    // would take the service back to index 3.)
-    MustInstall(h, 1, 1, 3, 1);
-    labrpc::Sleep(kQuietPeriod);
-    if (h.ApplyLog().size() != 6) {
-      Fatal(
-          "Figure 13, InstallSnapshot receiver: a snapshot through index 3, "
-          "older than what the peer has applied (6), must be ignored; the "
-          "service got " +
-          h.DescribeApplied());
-    }
-    MustAppend(h, 1, 1, 6, 1, {Entry(1, 107)}, 7,
+    // The service snapshots through 6; the peer may discard entries 1..6.
+    // A delayed snapshot through 3 must not bring back a log that ends at 3.
+    h.Snapshot(6);
+    ExpectOlderSnapshotIgnored(h, 3, 6, "after the service's Snapshot(6)");
+    MustAppend(h, 1, 1, 6, 1, Entries(1, {107, 108, 109}), 9,
                std::string(kRetain) +
-                   " (and an older snapshot changes "
-                   "nothing): entries 4..6 are gone");
-    h.AwaitApplied(7, kApplyBound, "Figure 2, AppendEntries receiver, rule 5");
-    h.ExpectCommands(1, {101, 102, 103, 104, 105, 106, 107},
+                   " (and an older snapshot changes nothing): the log must "
+                   "still end with entry 6 of term 1 (or a snapshot "
+                   "through it), yet the peer rejects prevLogIndex 6");
+    h.AwaitApplied(9, kApplyBound, "Figure 2, AppendEntries receiver, rule 5");
+    // Again, for entries still in the log (7..9).
+    ExpectOlderSnapshotIgnored(h, 8, 9, "with entries 7..9 in the log");
+    MustAppend(h, 1, 1, 9, 1, {Entry(1, 110)}, 10,
+               std::string(kRetain) +
+                   " (and an older snapshot changes nothing): entry 9 of "
+                   "term 1 is gone");
+    h.AwaitApplied(10, kApplyBound, "Figure 2, AppendEntries receiver, rule 5");
+    h.ExpectCommands(1, {101, 102, 103, 104, 105, 106, 107, 108, 109, 110},
                      "Figure 2, AppendEntries receiver, rule 5");
   });
 }

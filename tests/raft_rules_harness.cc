@@ -294,6 +294,12 @@ raft::Raft::StartResult Harness::Start(int cmd) {
   return Current()->rf->Start(labrpc::Encode(cmd));
 }
 
+void Harness::Snapshot(int index) {
+  Current()->rf->Snapshot(index, labrpc::Encode(index));
+}
+
+raft::RaftStatus Harness::Status() { return Current()->rf->Status(); }
+
 // ---- RPCs to the peer ----
 
 namespace {
@@ -606,8 +612,13 @@ void Harness::ExpectCommands(int first, const std::vector<int>& cmds,
 }
 
 void RunRules(int n, const std::function<void(Harness& h)>& body) {
+  RunRules(labrpc::WorldOptions::FromEnv(), n, body);
+}
+
+void RunRules(const labrpc::WorldOptions& options, int n,
+              const std::function<void(Harness& h)>& body) {
   RunWithHarness(
-      labrpc::WorldOptions::FromEnv(), [&] { return Harness::Make(n); },
+      options, [&] { return Harness::Make(n); },
       [&](const std::shared_ptr<Harness>& h) { body(*h); });
 }
 

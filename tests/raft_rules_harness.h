@@ -133,6 +133,12 @@ class Harness : public std::enable_shared_from_this<Harness> {
   void Kill();
   std::pair<int, bool> State();
   raft::Raft::StartResult Start(int cmd);
+  // The service's Snapshot(index) call, with the test's snapshot data (the
+  // encoded index). Call it only with nothing left to apply: a Raft may
+  // hold its lock while it sends on the apply channel.
+  void Snapshot(int index);
+  // The peer's Status() (the tester's view of its state).
+  raft::RaftStatus Status();
 
   // --- Hand-made RPCs to the peer, as scripted peer `from` ---
   // They fail the test if no reply comes (the network is reliable).
@@ -263,8 +269,12 @@ class Harness : public std::enable_shared_from_this<Harness> {
   bool stopping_ = false;
 };
 
-// Runs `body` on a fresh n-peer harness in a fresh world (RunWithHarness).
+// Runs `body` on a fresh n-peer harness in a fresh world (RunWithHarness),
+// made from the environment (WorldOptions::FromEnv()) or from `options`
+// (e.g. those with fuzz_schedule forced on).
 void RunRules(int n, const std::function<void(Harness& h)>& body);
+void RunRules(const labrpc::WorldOptions& options, int n,
+              const std::function<void(Harness& h)>& body);
 
 }  // namespace raftlab_test::rules
 
