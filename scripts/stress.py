@@ -10,6 +10,7 @@ seed still fixes the random draws, not the OS scheduler.
     scripts/stress.py 2C -n 200                 # 8 tests x 200 seeds, sim
     scripts/stress.py Raft2C.Figure8 -n 50 --runtime real -j 4
     scripts/stress.py 2A 2B -n 20 --sanitize thread     # real, TSan build
+    scripts/stress.py 2A -n 20 --sanitize address       # sim, ASan build
     make stress T=2C N=200
 
 While it runs, a table shows per test the runs done, failures and the mean,
@@ -237,7 +238,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-j", "--jobs", type=int, default=2,
                    help="parallel processes (default 2)")
     p.add_argument("--runtime", choices=["sim", "real"], default=None,
-                   help="runtime (default sim; real with --sanitize)")
+                   help="runtime (default sim; real with --sanitize thread)")
     p.add_argument("--seed", type=int, default=1,
                    help="first seed of a consecutive sweep (default 1)")
     p.add_argument("--random-seeds", action="store_true",
@@ -250,8 +251,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-x", "--stop-on-failure", action="store_true",
                    help="stop at the first failure")
     p.add_argument("--sanitize", choices=["thread", "address"],
-                   help="build and use build-tsan/ or build-asan/ (real "
-                        "runtime only)")
+                   help="build and use build-tsan/ (real runtime only) or "
+                        "build-asan/ (either runtime)")
     p.add_argument("--build-dir", type=Path, default=None,
                    help="build folder with tests/*_test (default build)")
     p.add_argument("--build", action="store_true",
@@ -276,10 +277,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.runs < 1 or args.jobs < 1:
         p.error("--runs and --jobs must be at least 1")
     if args.sanitize:
-        if args.runtime == "sim":
-            p.error("sanitizers need the real runtime: Boost.Context fibers "
-                    "(sim) confuse them")
-        args.runtime = "real"
+        if args.sanitize == "thread":
+            if args.runtime == "sim":
+                p.error("--sanitize thread needs the real runtime: under sim "
+                        "every task runs on one OS thread, and TSan cannot "
+                        "tell them apart")
+            args.runtime = "real"
         if args.no_build:
             p.error("--sanitize builds its own folder; it cannot be used "
                     "with --no-build")
