@@ -88,9 +88,11 @@ CheckResult CheckKvHistory(const std::vector<KvOperation>& history,
     WritePicture(history, info, title, faults, file_stem);
   }
   if (res == CheckResult::kUnknown) {
-    std::printf(
-        "info: linearizability check timed out, assuming history is "
-        "ok\n");
+    // As the original says on a time-out; the budget may also be memory.
+    std::printf("info: linearizability check %s, assuming history is ok\n",
+                info.stop == linearizability::StopReason::kMemoryLimit
+                    ? "reached its memory budget"
+                    : "timed out");
     // The original stops here, which lets a huge history (e.g. of a clerk
     // that answers without asking any server) pass unchecked. Stricter:
     // check ever shorter prefixes, each with the same budget, until one
