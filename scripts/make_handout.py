@@ -328,7 +328,7 @@ PATH_SKIP = ("scripts/tests/",)
 # not inside a longer path, URL or variable ($TMPDIR/x, ${DIR}/x, ~/x).
 PATH_TOKEN = re.compile(r"(?<![\w$/.~{}:@%+-])((?:\.\.?/)*[\w.*+-]+"
                         r"(?:/[\w.*+-]+)*/?)(?![\w/])")
-# A bare document name the handout must have (README.md, DESIGN.md).
+# A bare document name the handout must have (README.md, NOTES.md).
 BARE_NAME = re.compile(r"(?<![\w$/.~{}:@%+-])([A-Z][\w-]*\.md)(?![\w/.])")
 # Top folders whose paths are not the repository's: build output, and the
 # Go lab's own tree (src/raft/config.go) that comments cite for origin.
@@ -342,7 +342,7 @@ def path_problems(tree: Path, rel: str, text: str, have: set[str],
     """Paths in `text` (file `rel` of the handout in `tree`) that the
     handout lacks: a token whose first folder is one of the handout's (or a
     kit-only one such as spec/ or .ci/) must exist, a ../ token leaves the
-    tree, and a bare file name (DESIGN.md) must be some file's name."""
+    tree, and a bare file name (NOTES.md) must be some file's name."""
     out = []
     for n, line in enumerate(text.split("\n"), 1):
         for m in PATH_TOKEN.finditer(line):

@@ -336,13 +336,13 @@ class ContentTest(unittest.TestCase):
                             "README.md:1: 'ablation'",
                             "README.md:1: path 'raft/ablation.h' is not in "
                             "the handout")
-        self.assert_problem("raft/raft.cc", "// see spec/mit-suite.md\n",
-                            "raft/raft.cc:1: path 'spec/mit-suite.md' is not")
-        self.assert_problem("raft/raft.cc", "// ../shared/data/lin\n",
-                            "path '../shared/data/lin' is outside the "
+        self.assert_problem("raft/raft.cc", "// see spec/notes.md\n",
+                            "raft/raft.cc:1: path 'spec/notes.md' is not")
+        self.assert_problem("raft/raft.cc", "// ../elsewhere/data/lin\n",
+                            "path '../elsewhere/data/lin' is outside the "
                             "handout")
-        self.assert_problem("README.md", "Read DESIGN.md first.\n",
-                            "README.md:1: file 'DESIGN.md' is not in the "
+        self.assert_problem("README.md", "Read NOTES.md first.\n",
+                            "README.md:1: file 'NOTES.md' is not in the "
                             "handout")
         self.assert_problem("README.md", "The `tests/mutants/` folder.\n",
                             "'mutants'", "path 'tests/mutants/' is not")
