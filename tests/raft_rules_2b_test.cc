@@ -35,21 +35,6 @@ const char kLeaderCommit[] =
     "N > commitIndex, a majority of matchIndex[i] >= N, and log[N].term == "
     "currentTerm: set commitIndex = N\"";
 
-// Sends an AppendEntries that must succeed.
-void MustAppend(Harness& h, int from, int term, int prev, int prev_term,
-                std::vector<raft::LogEntry> entries, int commit,
-                const std::string& why) {
-  raft::AppendEntriesReply r =
-      h.Append(from, term, prev, prev_term, std::move(entries), commit);
-  if (!r.success || r.term != term) {
-    Fatal(
-        Sprintf("Figure 2, AppendEntries receiver: S%d (leader of term %d), "
-                "prevLogIndex %d, prevLogTerm %d: %s; got success=%d "
-                "term=%d",
-                from, term, prev, prev_term, why.c_str(), r.success, r.term));
-  }
-}
-
 // Sends an AppendEntries that the consistency check must reject.
 void MustReject(Harness& h, int from, int term, int prev, int prev_term,
                 std::vector<raft::LogEntry> entries, int commit,

@@ -25,19 +25,6 @@ const char kRetain[] =
     "same index and term as snapshot's last included entry, retain log "
     "entries following it\"";
 
-void MustAppend(Harness& h, int from, int term, int prev, int prev_term,
-                std::vector<raft::LogEntry> entries, int commit,
-                const std::string& why) {
-  raft::AppendEntriesReply r =
-      h.Append(from, term, prev, prev_term, std::move(entries), commit);
-  if (!r.success || r.term != term) {
-    Fatal(
-        Sprintf("S%d's AppendEntries (term %d, prevLogIndex %d, prevLogTerm "
-                "%d) got success=%d term=%d: %s",
-                from, term, prev, prev_term, r.success, r.term, why.c_str()));
-  }
-}
-
 void MustInstall(Harness& h, int from, int term, int index, int last_term) {
   raft::InstallSnapshotReply r =
       h.InstallSnapshot(from, SnapArgs(term, from, index, last_term));

@@ -611,6 +611,19 @@ void Harness::ExpectCommands(int first, const std::vector<int>& cmds,
         DescribeApplied());
 }
 
+void MustAppend(Harness& h, int from, int term, int prev, int prev_term,
+                std::vector<raft::LogEntry> entries, int commit,
+                const std::string& why) {
+  raft::AppendEntriesReply r =
+      h.Append(from, term, prev, prev_term, std::move(entries), commit);
+  if (!r.success || r.term != term) {
+    Fatal(labrpc::Sprintf(
+        "Figure 2, AppendEntries receiver: S%d (leader of term %d), "
+        "prevLogIndex %d, prevLogTerm %d: %s; got success=%d term=%d",
+        from, term, prev, prev_term, why.c_str(), r.success, r.term));
+  }
+}
+
 void RunRules(int n, const std::function<void(Harness& h)>& body) {
   RunRules(labrpc::WorldOptions::FromEnv(), n, body);
 }

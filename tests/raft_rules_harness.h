@@ -269,6 +269,12 @@ class Harness : public std::enable_shared_from_this<Harness> {
   bool stopping_ = false;
 };
 
+// Sends `from`'s AppendEntries to the peer under test and fails the test
+// unless it succeeds in `term`; `why` says which rule requires that.
+void MustAppend(Harness& h, int from, int term, int prev, int prev_term,
+                std::vector<raft::LogEntry> entries, int commit,
+                const std::string& why);
+
 // Runs `body` on a fresh n-peer harness in a fresh world (RunWithHarness),
 // made from the environment (WorldOptions::FromEnv()) or from `options`
 // (e.g. those with fuzz_schedule forced on).
