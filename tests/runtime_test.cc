@@ -471,6 +471,10 @@ TEST(Runtime, ShutdownCancelsBlockedTasksAndUnwindsThem) {
     auto unread = std::make_shared<labrpc::Channel<int>>(0, "unread");
     auto never_done = std::make_shared<labrpc::WaitGroup>();
     never_done->Add(1);
+    // The two tasks that queue for `held` must find it taken: under real a
+    // task may start late on a loaded machine, so no delay can promise it.
+    auto held_taken = std::make_shared<labrpc::WaitGroup>();
+    held_taken->Add(1);
     // Each body blocks forever unless cancelled.
     std::vector<std::function<void()>> bodies = {
         [] { labrpc::Sleep(hours(1)); },
@@ -490,22 +494,23 @@ TEST(Runtime, ShutdownCancelsBlockedTasksAndUnwindsThem) {
         [unread] { unread->Send(1); },
         [never_done] { never_done->Wait(); },
         // Holds `held` across a cancellable Sleep ...
-        [held] {
+        [held, held_taken] {
           MutexLock l(*held);
+          held_taken->Done();
           labrpc::Sleep(hours(1));
         },
         // ... while this one waits for `held`, which is not a cancellation
         // point: it gets the lock once the holder unwinds, then its Sleep
         // is cancelled.
-        [held] {
-          labrpc::Sleep(Ms(1));
+        [held, held_taken] {
+          held_taken->Wait();
           MutexLock l(*held);
           labrpc::Sleep(hours(1));
         },
         // Yield does not block, but in a stopping world it is where a task
         // that just got its lock back (as above) unwinds.
-        [held] {
-          labrpc::Sleep(Ms(2));
+        [held, held_taken] {
+          held_taken->Wait();
           MutexLock l(*held);
           labrpc::Yield();
         },
