@@ -32,6 +32,10 @@ namespace raft {
 //                        (2D): a Raft with no snapshot code.
 //   fast_backup          a rejected AppendEntries moves nextIndex back by
 //                        one entry, ignoring the follower's hint (2C hint).
+//   fixed_election_timeout  the election timeout has no random spread, so
+//                        peers that start together time out together and
+//                        split the vote again and again (2A; the timeline's
+//                        picture of a split vote, tests/timeline_*).
 //   duplicate_detection  the KV servers execute every applied request, even
 //                        a retry that already executed (3A, 4B).
 //   kv_snapshots         the KV server never snapshots (3B).
@@ -39,9 +43,11 @@ namespace raft {
 //                        without its data (4B).
 //   shard_deletion       a shardkv group never deletes a shard it gave
 //                        away (4B challenge 1).
-inline constexpr std::array<std::string_view, 7> kAblations = {
-    "persistence",  "snapshots",       "fast_backup",    "duplicate_detection",
-    "kv_snapshots", "shard_migration", "shard_deletion",
+inline constexpr std::array<std::string_view, 8> kAblations = {
+    "persistence",    "snapshots",
+    "fast_backup",    "duplicate_detection",
+    "kv_snapshots",   "shard_migration",
+    "shard_deletion", "fixed_election_timeout",
 };
 
 namespace internal {

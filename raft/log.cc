@@ -79,6 +79,7 @@ const LogEntry& RaftLog::at(int index) const {
 int RaftLog::Append(LogEntry entry) {
   // SOLUTION BEGIN
   entries_.push_back(std::move(entry));
+  encoded_ += labrpc::Encode(entries_.back());
   return last_index();
   // SOLUTION END
   //@ (void)entry;
@@ -102,6 +103,7 @@ void RaftLog::TruncateFrom(int index) {
   // SOLUTION BEGIN
   if (index > last_index()) return;
   entries_.resize(Pos(index, base_index_ + 1));
+  EncodeAll();  // rare (a conflict with a new leader), so not worth offsets
   // SOLUTION END
   //@ (void)index;  // Your code here (2B).
 }
@@ -112,6 +114,7 @@ void RaftLog::Compact(int index) {
   entries_.erase(entries_.begin(), entries_.begin() + pos);
   entries_.front().command.clear();  // the dummy carries only its term
   base_index_ = index;
+  EncodeAll();
   // SOLUTION END
   //@ (void)index;  // Your code here (2D).
 }
@@ -120,11 +123,20 @@ void RaftLog::Reset(int index, int term) {
   // SOLUTION BEGIN
   entries_.assign(1, LogEntry{term, {}});
   base_index_ = index;
+  encoded_.clear();
   // SOLUTION END
   //@ (void)index;
   //@ (void)term;  // Your code here (2D).
 }
 
+// SOLUTION BEGIN
+void RaftLog::EncodeAll() {
+  labrpc::Encoder e;
+  for (size_t i = 1; i < entries_.size(); i++) e.Put(entries_[i]);
+  encoded_ = e.Finish();
+}
+
+// SOLUTION END
 int RaftLog::FirstIndexOfTermRun(int index) const {
   // SOLUTION BEGIN
   int term = term_at(index);

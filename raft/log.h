@@ -19,6 +19,12 @@
 #define RAFTLAB_RAFT_LOG_H_
 
 #include <boost/serialization/level.hpp>
+// SOLUTION BEGIN
+#include <boost/serialization/collection_size_type.hpp>
+#include <boost/serialization/item_version_type.hpp>
+#include <boost/serialization/split_member.hpp>
+#include <boost/serialization/version.hpp>
+// SOLUTION END
 #include <boost/serialization/tracking.hpp>
 #include <vector>
 
@@ -49,6 +55,13 @@ struct LogEntry {
 BOOST_CLASS_IMPLEMENTATION(raft::LogEntry,
                            boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(raft::LogEntry, boost::serialization::track_never)
+// The same for the vector of entries (the log itself, and AppendEntries'
+// entries): no class header, which also keeps its bytes independent of
+// whatever else the same archive saved before it.
+BOOST_CLASS_IMPLEMENTATION(std::vector<raft::LogEntry>,
+                           boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(std::vector<raft::LogEntry>,
+                     boost::serialization::track_never)
 
 namespace raft {
 
@@ -103,10 +116,33 @@ class RaftLog {
 
   bool operator==(const RaftLog&) const = default;
 
+  // SOLUTION BEGIN
+  // The bytes are those of `ar & base_index_ & entries_`, but the entries
+  // after the dummy are copied from encoded_ rather than encoded again:
+  // Raft persists the whole log after every change, so encoding it from
+  // scratch each time costs time quadratic in the log's length.
   template <class Archive>
-  void serialize(Archive& ar, const unsigned /*version*/) {
-    ar& base_index_& entries_;
+  void save(Archive& ar, const unsigned /*version*/) const {
+    ar << base_index_;
+    const boost::serialization::collection_size_type count(entries_.size());
+    ar << count;
+    const boost::serialization::item_version_type item_version(
+        boost::serialization::version<LogEntry>::value);
+    ar << item_version;
+    ar << entries_.front();
+    ar.save_binary(encoded_.data(), encoded_.size());
   }
+  template <class Archive>
+  void load(Archive& ar, const unsigned /*version*/) {
+    ar >> base_index_ >> entries_;
+    EncodeAll();
+  }
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+  // SOLUTION END
+  //@ template <class Archive>
+  //@ void serialize(Archive& ar, const unsigned /*version*/) {
+  //@   ar& base_index_& entries_;
+  //@ }
 
   // Checks the invariants of a freshly decoded log: a dummy entry exists,
   // indices and terms are non-negative and terms never decrease. Throws
@@ -122,6 +158,15 @@ class RaftLog {
   // entries_[i] has global index base_index_ + i. Invariant: never empty;
   // terms are non-decreasing.
   std::vector<LogEntry> entries_;
+  // SOLUTION BEGIN
+  // Rebuilds encoded_ from entries_.
+  void EncodeAll();
+
+  // The encodings of entries_[1..], back to back. Invariant: equal to
+  // labrpc::Encode of each of them in turn (kept by every method that
+  // changes entries_; RaftLog.EncodingMatchesAFreshLog checks it).
+  labrpc::Bytes encoded_;
+  // SOLUTION END
 };
 
 }  // namespace raft

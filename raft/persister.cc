@@ -2,6 +2,7 @@
 #include "raft/persister.h"
 
 #include <mutex>
+#include <utility>
 
 namespace raft {
 
@@ -15,14 +16,12 @@ std::shared_ptr<Persister> Persister::Copy() const {
   return copy;
 }
 
-void Persister::Save(const labrpc::Bytes& raftstate,
-                     const labrpc::Bytes& snapshot) {
-  // Copy before locking so the critical section is two cheap moves.
-  labrpc::Bytes state_copy = raftstate;
-  labrpc::Bytes snapshot_copy = snapshot;
+void Persister::Save(labrpc::Bytes raftstate, labrpc::Bytes snapshot) {
+  // The caller's copies (if any) were made before locking, so the critical
+  // section is two cheap moves.
   std::lock_guard<labrpc::Mutex> l(mu_);
-  raftstate_ = std::move(state_copy);
-  snapshot_ = std::move(snapshot_copy);
+  raftstate_ = std::move(raftstate);
+  snapshot_ = std::move(snapshot);
 }
 
 labrpc::Bytes Persister::ReadRaftState() const {

@@ -31,8 +31,9 @@ class Persister {
 
   // Replaces both blobs, atomically with respect to every other method. An
   // empty snapshot erases any previous one, so Raft must always pass the
-  // snapshot it currently holds (TestSnapshotInit2D).
-  void Save(const labrpc::Bytes& raftstate, const labrpc::Bytes& snapshot);
+  // snapshot it currently holds (TestSnapshotInit2D). Takes the blobs by
+  // value: pass a freshly encoded state with std::move to save a copy.
+  void Save(labrpc::Bytes raftstate, labrpc::Bytes snapshot);
 
   // Copies of the blobs; empty when nothing was saved.
   labrpc::Bytes ReadRaftState() const;

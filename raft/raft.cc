@@ -28,6 +28,12 @@ constexpr labrpc::Duration kHeartbeatInterval = std::chrono::milliseconds(100);
 // short enough to elect a new leader well within the tests' 5 s.
 constexpr int64_t kElectionTimeoutMinMs = 300;
 constexpr int64_t kElectionTimeoutSpreadMs = 300;
+// A leader that has not heard from a majority for the longest election
+// timeout steps down: the majority has likely elected someone else, and a
+// deposed leader that still believes in itself accepts commands that can
+// never commit (section 6.2 of Ongaro's dissertation).
+constexpr labrpc::Duration kLeaderQuorumTimeout =
+    std::chrono::milliseconds(kElectionTimeoutMinMs + kElectionTimeoutSpreadMs);
 // SOLUTION END
 
 std::string TaskName(int me, const char* what) {
@@ -67,6 +73,8 @@ std::shared_ptr<Raft> Raft::Make(
     rf->last_applied_ = rf->log_.snapshot_index();
     rf->next_index_.assign(rf->peers_.size(), rf->log_.last_index() + 1);
     rf->match_index_.assign(rf->peers_.size(), 0);
+    rf->calls_sent_.assign(rf->peers_.size(), 0);
+    rf->latest_returned_.assign(rf->peers_.size(), 0);
     rf->ResetElectionTimerLocked();
     LAB_TRACE(
         "persist", me,
@@ -278,7 +286,15 @@ void Raft::Ticker() {
       // Rules for Servers, Leaders: "repeat during idle periods to prevent
       // election timeouts".
       if (now >= heartbeat_due_) {
-        BroadcastLocked();
+        if (!HasQuorumLocked(now)) {
+          LAB_TRACE("leader", me_,
+                    "no majority heard from for %lld ms: step down in term %d",
+                    static_cast<long long>(kLeaderQuorumTimeout.count() / 1000),
+                    current_term_);
+          BecomeFollowerLocked(current_term_);
+          continue;
+        }
+        BroadcastLocked(/*heartbeat=*/true);
         heartbeat_due_ = now + kHeartbeatInterval;
       }
       wake = heartbeat_due_;
@@ -312,10 +328,12 @@ void Raft::Ticker() {
 // Elections.
 
 void Raft::ResetElectionTimerLocked() {
+  // The ablation draws nothing, like a student's Raft that forgot to.
+  const int spread = Ablated("fixed_election_timeout")
+                         ? 0
+                         : labrpc::RandInt(kElectionTimeoutSpreadMs);
   election_deadline_ =
-      labrpc::Now() +
-      std::chrono::milliseconds(kElectionTimeoutMinMs +
-                                labrpc::RandInt(kElectionTimeoutSpreadMs));
+      labrpc::Now() + std::chrono::milliseconds(kElectionTimeoutMinMs + spread);
 }
 
 void Raft::BecomeFollowerLocked(int term) {
@@ -380,6 +398,16 @@ void Raft::SendRequestVote(int peer, RequestVoteArgs args) {
   if (votes_ * 2 > static_cast<int>(peers_.size())) BecomeLeaderLocked();
 }
 
+bool Raft::HasQuorumLocked(labrpc::Duration now) const {
+  int heard = 1;  // itself
+  for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
+    if (peer != me_ && now - last_contact_[peer] < kLeaderQuorumTimeout) {
+      heard++;
+    }
+  }
+  return heard * 2 > static_cast<int>(peers_.size());
+}
+
 void Raft::BecomeLeaderLocked() {
   role_ = Role::kLeader;
   LAB_TRACE("leader", me_, "leader for term %d (log (%d, %d])", current_term_,
@@ -389,9 +417,10 @@ void Raft::BecomeLeaderLocked() {
   next_index_.assign(peers_.size(), log_.last_index() + 1);
   match_index_.assign(peers_.size(), 0);
   match_index_[me_] = log_.last_index();
+  last_contact_.assign(peers_.size(), labrpc::Now());
   // Leaders: "Upon election: send initial empty AppendEntries RPCs
   // (heartbeat) to each server".
-  BroadcastLocked();
+  BroadcastLocked(/*heartbeat=*/true);
   heartbeat_due_ = labrpc::Now() + kHeartbeatInterval;
   tick_cond_.NotifyAll();  // the ticker now keeps heartbeat time
 }
@@ -444,18 +473,34 @@ void Raft::ScheduleReplicationLocked() {
     labrpc::MutexLock l(self->mu_);
     self->replication_scheduled_ = false;
     if (!self->Killed() && self->role_ == Role::kLeader)
-      self->BroadcastLocked();
+      self->BroadcastLocked(/*heartbeat=*/false);
   });
 }
 
-void Raft::BroadcastLocked() {
+void Raft::BroadcastLocked(bool heartbeat) {
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
-    if (peer != me_) SendToPeerLocked(peer);
+    if (peer != me_ &&
+        (heartbeat || latest_returned_[peer] == calls_sent_[peer])) {
+      SendToPeerLocked(peer);
+    }
+  }
+}
+
+void Raft::CallReturnedLocked(int peer, int64_t call) {
+  if (call == calls_sent_[peer]) latest_returned_[peer] = call;
+}
+
+void Raft::SendPendingLocked(int peer, int leader_commit) {
+  if (latest_returned_[peer] == calls_sent_[peer] &&
+      (next_index_[peer] <= log_.last_index() ||
+       leader_commit < commit_index_)) {
+    SendToPeerLocked(peer);
   }
 }
 
 void Raft::SendToPeerLocked(int peer) {
   std::shared_ptr<Raft> self = shared_from_this();
+  const int64_t call = ++calls_sent_[peer];
   if (next_index_[peer] <= log_.snapshot_index()) {
     // The entries the peer needs are gone: send the snapshot instead.
     InstallSnapshotArgs args{current_term_, me_, log_.snapshot_index(),
@@ -463,9 +508,10 @@ void Raft::SendToPeerLocked(int peer) {
     next_index_[peer] = args.last_included_index + 1;
     LAB_TRACE("snapshot", me_, "send snapshot through %d to S%d",
               args.last_included_index, peer);
-    labrpc::Go(TaskName(me_, "snap"), [self, peer, args = std::move(args)] {
-      self->SendInstallSnapshot(peer, std::move(args));
-    });
+    labrpc::Go(TaskName(me_, "snap"),
+               [self, peer, call, args = std::move(args)] {
+                 self->SendInstallSnapshot(peer, call, std::move(args));
+               });
     return;
   }
   int prev = next_index_[peer] - 1;
@@ -483,15 +529,17 @@ void Raft::SendToPeerLocked(int peer) {
     LAB_TRACE("log", me_, "send (%d, %d] to S%d", prev,
               prev + static_cast<int>(args.entries.size()), peer);
   }
-  labrpc::Go(TaskName(me_, "append"), [self, peer, args = std::move(args)] {
-    self->SendAppendEntries(peer, std::move(args));
-  });
+  labrpc::Go(TaskName(me_, "append"),
+             [self, peer, call, args = std::move(args)] {
+               self->SendAppendEntries(peer, call, std::move(args));
+             });
 }
 
-void Raft::SendAppendEntries(int peer, AppendEntriesArgs args) {
+void Raft::SendAppendEntries(int peer, int64_t call, AppendEntriesArgs args) {
   AppendEntriesReply reply;
   bool ok = peers_[peer]->Call("Raft.AppendEntries", args, &reply);
   labrpc::MutexLock l(mu_);
+  CallReturnedLocked(peer, call);
   if (Killed()) return;
   int last_sent = args.prev_log_index + static_cast<int>(args.entries.size());
   if (!ok) {
@@ -512,6 +560,7 @@ void Raft::SendAppendEntries(int peer, AppendEntriesArgs args) {
     return;
   }
   if (role_ != Role::kLeader || current_term_ != args.term) return;  // stale
+  last_contact_[peer] = labrpc::Now();
   if (reply.success) {
     // Leaders: "If successful: update nextIndex and matchIndex for
     // follower".
@@ -520,6 +569,7 @@ void Raft::SendAppendEntries(int peer, AppendEntriesArgs args) {
       AdvanceCommitLocked();
     }
     next_index_[peer] = std::max(next_index_[peer], match_index_[peer] + 1);
+    SendPendingLocked(peer, args.leader_commit);
     return;
   }
   // A rejection of a point we already know matches is an old reply
@@ -561,6 +611,9 @@ void Raft::AdvanceCommitLocked() {
               current_term_);
     commit_index_ = n;
     apply_cond_.NotifyAll();
+    // Tell the followers now rather than at the next heartbeat, so that
+    // they apply the entry within a round trip of the leader.
+    ScheduleReplicationLocked();
   }
 }
 
@@ -659,10 +712,12 @@ void Raft::AppendEntries(const AppendEntriesArgs& args,
 // ---------------------------------------------------------------------------
 // Snapshots (Figure 13).
 
-void Raft::SendInstallSnapshot(int peer, InstallSnapshotArgs args) {
+void Raft::SendInstallSnapshot(int peer, int64_t call,
+                               InstallSnapshotArgs args) {
   InstallSnapshotReply reply;
   bool ok = peers_[peer]->Call("Raft.InstallSnapshot", args, &reply);
   labrpc::MutexLock l(mu_);
+  CallReturnedLocked(peer, call);
   if (Killed()) return;
   if (!ok) {
     // Lost: unless something newer went out since, resend on the next
@@ -679,11 +734,13 @@ void Raft::SendInstallSnapshot(int peer, InstallSnapshotArgs args) {
     return;
   }
   if (role_ != Role::kLeader || current_term_ != args.term) return;
+  last_contact_[peer] = labrpc::Now();
   if (args.last_included_index > match_index_[peer]) {
     match_index_[peer] = args.last_included_index;
     AdvanceCommitLocked();
   }
   next_index_[peer] = std::max(next_index_[peer], match_index_[peer] + 1);
+  SendPendingLocked(peer, args.last_included_index);  // its commit index now
 }
 
 // SOLUTION END

@@ -160,18 +160,29 @@ class Raft : public std::enable_shared_from_this<Raft> {
   void BecomeLeaderLocked();
   // Sets election_deadline_ to now plus a fresh random timeout.
   void ResetElectionTimerLocked();
+  // As leader: whether a majority (itself included) has answered within
+  // kLeaderQuorumTimeout before `now`.
+  bool HasQuorumLocked(labrpc::Duration now) const;
 
   // --- Replication (leader only) ---
-  // Sends AppendEntries (or InstallSnapshot) to every other peer.
-  void BroadcastLocked();
-  // Arranges for one BroadcastLocked soon, coalescing the Start() calls
-  // that happen before it runs into one round of RPCs.
+  // Sends AppendEntries (or InstallSnapshot) to every other peer: to all of
+  // them for a heartbeat, else only to those whose latest call has returned
+  // (the others get what is new when it does).
+  void BroadcastLocked(bool heartbeat);
+  // Arranges for one BroadcastLocked(false) soon, coalescing the Start()
+  // calls and commits that happen before it runs into one round of RPCs.
   void ScheduleReplicationLocked();
   // Sends `peer` whatever it needs next, from next_index_[peer]: entries,
   // an empty heartbeat, or the snapshot if those entries are compacted.
   void SendToPeerLocked(int peer);
-  void SendAppendEntries(int peer, AppendEntriesArgs args);
-  void SendInstallSnapshot(int peer, InstallSnapshotArgs args);
+  // Call number `call` to `peer` has returned: records it.
+  void CallReturnedLocked(int peer, int64_t call);
+  // After a successful reply from `peer` to a call that carried
+  // `leader_commit`: if nothing newer is outstanding to it and it lacks
+  // entries or the latest commit index, sends them now.
+  void SendPendingLocked(int peer, int leader_commit);
+  void SendAppendEntries(int peer, int64_t call, AppendEntriesArgs args);
+  void SendInstallSnapshot(int peer, int64_t call, InstallSnapshotArgs args);
   // Advances commit_index_ to the highest current-term index stored on a
   // majority (Rules for Servers, Leaders, last bullet).
   void AdvanceCommitLocked();
@@ -236,6 +247,19 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // match_index_[i]: highest log entry known to be replicated on peer i;
   // match_index_[me_] is log_.last_index(). Never decreases within a term.
   std::vector<int> match_index_;
+  // calls_sent_[i]: AppendEntries and InstallSnapshot calls sent to peer i
+  // so far (in any term); the latest has that number. latest_returned_[i]:
+  // calls_sent_[i] once that latest call has returned, else lower. While it
+  // is lower, Start and commits send peer i nothing (heartbeats still go,
+  // and the reply sends whatever accumulated), so an unreachable peer costs
+  // a call per heartbeat rather than one per command, and the commands of
+  // one round trip travel together. Only the latest call counts: calls
+  // from before a partition healed may take seconds more to fail.
+  std::vector<int64_t> calls_sent_;
+  std::vector<int64_t> latest_returned_;
+  // last_contact_[i]: when peer i last answered an AppendEntries or
+  // InstallSnapshot of current_term_ (its election, if it has not yet).
+  std::vector<labrpc::Duration> last_contact_;
 
   // Signalled when commit_index_ advances, a snapshot is installed, or the
   // peer is killed; the applier waits on it.

@@ -68,6 +68,7 @@ ABLATIONS = [
     # Fast backup is a hint, not a rule: only the test that needs it to
     # catch up within its limits must fail.
     Ablation("fast_backup", ["Raft2C.Figure8Unreliable"]),
+    Ablation("fixed_election_timeout", ["Raft2A.InitialElection"]),
     Ablation("duplicate_detection", ["3A", "4B"], {
         "KV3A.Basic": "reliable network, no crash: no request is retried",
         "KV3A.Speed": "reliable network, no crash: no request is retried",

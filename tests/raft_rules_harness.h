@@ -58,6 +58,11 @@ inline constexpr labrpc::Duration kApplyBound = 2s;
 // How long something forbidden must stay absent. A buggy Raft does the
 // forbidden thing within one round trip or one heartbeat.
 inline constexpr labrpc::Duration kQuietPeriod = 1s;
+// How long a leader is kept with only a minority of peers reachable: less
+// than an election timeout (which spans a few 100 ms heartbeats), since a
+// leader may step down when it has not heard from a majority for that
+// long. Still a few heartbeats and round trips.
+inline constexpr labrpc::Duration kMinorityPeriod = 250ms;
 // A scripted leader's heartbeat period: faster than the lab's limit for the
 // peer's own heartbeats (10/s), so no election timeout may be this short.
 inline constexpr labrpc::Duration kScriptedHeartbeat = 50ms;
