@@ -289,7 +289,10 @@ void Raft::Ticker() {
         if (!HasQuorumLocked(now)) {
           LAB_TRACE("leader", me_,
                     "no majority heard from for %lld ms: step down in term %d",
-                    static_cast<long long>(kLeaderQuorumTimeout.count() / 1000),
+                    static_cast<long long>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            kLeaderQuorumTimeout)
+                            .count()),
                     current_term_);
           BecomeFollowerLocked(current_term_);
           continue;

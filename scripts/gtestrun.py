@@ -15,6 +15,7 @@ import dataclasses
 import fnmatch
 import os
 import re
+import select as select_module  # select() below is ours
 import shlex
 import shutil
 import signal
@@ -507,7 +508,26 @@ class Pool:
             if tick:
                 tick()
             if not self.idle:
-                time.sleep(interval)
+                self.wait(interval)
+
+    def wait(self, timeout: float) -> None:
+        """Sleeps until a running child exits or `timeout` seconds pass.
+        Most sim runs take milliseconds: a fixed sleep between polls would
+        cost a sweep more than its tests."""
+        fds = []
+        try:
+            for _, proc, _, _ in self.running:
+                fds.append(os.pidfd_open(proc.pid))
+        except (AttributeError, OSError):  # no pidfd (old kernel or Python)
+            for fd in fds:
+                os.close(fd)
+            time.sleep(timeout)
+            return
+        try:
+            select_module.select(fds, [], [], timeout)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
 
 def fmt_duration(seconds: float) -> str:
