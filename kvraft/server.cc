@@ -5,6 +5,9 @@
 #include <utility>
 // SOLUTION BEGIN
 #include <algorithm>
+#include <exception>
+#include <stdexcept>
+#include <string>
 // SOLUTION END
 
 #include "labrpc/trace.h"
@@ -279,13 +282,35 @@ labrpc::Bytes KVServer::EncodeSnapshotLocked() const {
 }
 
 void KVServer::InstallSnapshotLocked(const labrpc::Bytes& snapshot) {
-  labrpc::Decoder d(snapshot);
   int index = 0;
   std::map<std::string, std::string> data;
   std::map<int64_t, LastCall> last_call;
-  d.Get(&index);
-  d.Get(&data);
-  d.Get(&last_call);
+  try {
+    labrpc::Decoder d(snapshot);
+    d.Get(&index);
+    d.Get(&data);
+    d.Get(&last_call);
+    if (!d.AtEnd()) {
+      throw labrpc::DecodeError(std::to_string(d.Remaining()) +
+                                " trailing bytes");
+    }
+    if (index < 0) {
+      throw std::runtime_error("negative index " + std::to_string(index));
+    }
+    for (const auto& [client, call] : last_call) {
+      if (call.seq < 0 || call.err > Err::kErrInvalidArgument) {
+        throw std::runtime_error("client " + std::to_string(client) +
+                                 ": sequence number " +
+                                 std::to_string(call.seq) + ", error code " +
+                                 std::to_string(static_cast<int>(call.err)));
+      }
+    }
+  } catch (const std::exception& e) {
+    // Starting from an empty state instead would silently forget writes.
+    throw std::runtime_error(
+        "kvraft S" + std::to_string(me_) + ": corrupt snapshot (" +
+        std::to_string(snapshot.size()) + " bytes): " + e.what());
+  }
   last_applied_ = std::max(last_applied_, index);
   data_ = std::move(data);
   last_call_ = std::move(last_call);

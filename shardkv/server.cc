@@ -22,6 +22,9 @@
 #include <utility>
 // SOLUTION BEGIN
 #include <algorithm>
+#include <exception>
+#include <stdexcept>
+#include <string>
 // SOLUTION END
 
 #include "labrpc/trace.h"
@@ -518,14 +521,43 @@ labrpc::Bytes ShardKV::EncodeSnapshotLocked() const {
 }
 
 void ShardKV::InstallSnapshotLocked(const labrpc::Bytes& snapshot) {
-  labrpc::Decoder d(snapshot);
   int index = 0;
   shardctrler::Config cur, prev;
   std::array<Shard, kNShards> shards;
-  d.Get(&index);
-  d.Get(&cur);
-  d.Get(&prev);
-  d.Get(&shards);
+  try {
+    labrpc::Decoder d(snapshot);
+    d.Get(&index);
+    d.Get(&cur);
+    d.Get(&prev);
+    d.Get(&shards);
+    if (!d.AtEnd()) {
+      throw labrpc::DecodeError(std::to_string(d.Remaining()) +
+                                " trailing bytes");
+    }
+    if (index < 0) {
+      throw std::runtime_error("negative index " + std::to_string(index));
+    }
+    // The configurations come from the controller one number at a time.
+    if (cur.num < 0 || prev.num < 0 ||
+        (cur.num > 0 && prev.num != cur.num - 1)) {
+      throw std::runtime_error("configurations " + std::to_string(prev.num) +
+                               " and " + std::to_string(cur.num) +
+                               " do not follow each other");
+    }
+    for (int s = 0; s < kNShards; s++) {
+      if (shards[s].state > ShardState::kGC) {
+        throw std::runtime_error(
+            "shard " + std::to_string(s) + " in unknown state " +
+            std::to_string(static_cast<int>(shards[s].state)));
+      }
+    }
+  } catch (const std::exception& e) {
+    // Starting from an empty state instead would silently forget writes.
+    throw std::runtime_error("shardkv G" + std::to_string(gid_) + " S" +
+                             std::to_string(me_) + ": corrupt snapshot (" +
+                             std::to_string(snapshot.size()) +
+                             " bytes): " + e.what());
+  }
   last_applied_ = std::max(last_applied_, index);
   cur_config_ = std::move(cur);
   prev_config_ = std::move(prev);

@@ -4,10 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kvraft/common.h"
+// SOLUTION BEGIN
+#include "kvraft/server.h"
+#include "labrpc/codec.h"
+#include "raft/persister.h"
+// SOLUTION END
 #include "labrpc/runtime.h"
 #include "tests/kv_config.h"
 #include "tests/test_world.h"
@@ -55,6 +64,63 @@ TEST(KVErrors, UnknownPutAppendOpIsRejected) {
         EXPECT_EQ(ck->Get("k"), "vx");
       });
 }
+
+// SOLUTION BEGIN
+// The same layout as the reference server's snapshot (its last applied
+// index, the key/value map, the duplicate table), fields open, to forge
+// corrupt ones.
+struct ForgedLastCall {
+  int64_t seq = 0;
+  kvraft::Err err = kvraft::Err::kOK;
+  std::string value;
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned /*version*/) {
+    ar& seq& err& value;
+  }
+};
+labrpc::Bytes ForgeSnapshot(int index, int64_t seq, kvraft::Err err) {
+  std::map<std::string, std::string> data = {{"k", "v"}};
+  std::map<int64_t, ForgedLastCall> last_call = {{7, {seq, err, ""}}};
+  return labrpc::Encoder().Put(index).Put(data).Put(last_call).Finish();
+}
+
+// A server whose persister holds a corrupt snapshot refuses to start, saying
+// so, rather than start empty and forget what the snapshot held; the bytes
+// stay in the persister.
+TEST(KVErrors, CorruptSnapshotIsRefused) {
+  RunInWorld([] {
+    const labrpc::Bytes valid = ForgeSnapshot(5, 3, kvraft::Err::kOK);
+    {
+      auto p = std::make_shared<raft::Persister>();
+      p->Save("", valid);
+      auto kv = kvraft::StartKVServer({nullptr}, 0, p, -1);  // must not throw
+      kv->Kill();
+    }
+    const std::vector<std::pair<const char*, labrpc::Bytes>> bad = {
+        {"garbage", "this is not a snapshot"},
+        {"truncated", valid.substr(0, valid.size() - 2)},
+        {"trailing bytes", valid + "x"},
+        {"negative index", ForgeSnapshot(-1, 3, kvraft::Err::kOK)},
+        {"negative sequence number", ForgeSnapshot(5, -3, kvraft::Err::kOK)},
+        {"unknown error code",
+         ForgeSnapshot(5, 3, static_cast<kvraft::Err>(9))},
+    };
+    for (const auto& [name, bytes] : bad) {
+      auto p = std::make_shared<raft::Persister>();
+      p->Save("", bytes);
+      try {
+        kvraft::StartKVServer({nullptr}, 0, p, -1);
+        ADD_FAILURE() << name << ": the server started on a corrupt snapshot";
+      } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("kvraft S0: corrupt snapshot"),
+                  std::string::npos)
+            << name << ": " << e.what();
+      }
+      EXPECT_EQ(p->ReadSnapshot(), bytes) << name;
+    }
+  });
+}
+// SOLUTION END
 
 }  // namespace
 }  // namespace raftlab_test

@@ -13,14 +13,23 @@
 // SOLUTION END
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "labrpc/channel.h"
+#include "labrpc/codec.h"
 #include "labrpc/network.h"
 #include "labrpc/runtime.h"
+#include "raft/persister.h"
 #include "shardkv/common.h"
+// SOLUTION BEGIN
+#include "shardkv/server.h"
+// SOLUTION END
 #include "tests/shardkv_config.h"
 #include "tests/test_world.h"
 
@@ -268,6 +277,74 @@ TEST(ShardKVErrors, UnknownPutAppendOpIsRejected) {
     Check(ck, "k", "vx");
   });
 }
+
+// SOLUTION BEGIN
+// The reference server's snapshot layout (its last applied index, the
+// current and previous configurations, every shard's state and data),
+// fields open, to forge corrupt ones.
+enum class ForgedShardState : uint8_t {};
+struct ForgedShard {
+  ForgedShardState state{};
+  shardkv::ShardData data;
+  template <class Archive>
+  void serialize(Archive& ar, const unsigned /*version*/) {
+    ar& state& data;
+  }
+};
+labrpc::Bytes ForgeShardSnapshot(int index, int prev_num, int cur_num,
+                                 int state) {
+  shardctrler::Config prev, cur;
+  prev.num = prev_num;
+  cur.num = cur_num;
+  std::array<ForgedShard, shardkv::kNShards> shards{};
+  shards[3].state = static_cast<ForgedShardState>(state);
+  shards[3].data.kv["k"] = "v";
+  return labrpc::Encoder().Put(index).Put(cur).Put(prev).Put(shards).Finish();
+}
+
+// A server whose persister holds a corrupt snapshot refuses to start, saying
+// so, rather than start empty and forget what the snapshot held; the bytes
+// stay in the persister.
+TEST(ShardKVErrors, CorruptSnapshotIsRefused) {
+  RunInWorld([] {
+    labrpc::Network net;
+    auto nowhere = net.MakeEnd("nowhere");  // a controller nobody answers
+    auto make_end = [&net](const std::string& name) {
+      return net.MakeEnd(name);
+    };
+    const labrpc::Bytes valid = ForgeShardSnapshot(9, 1, 2, 1);
+    {
+      auto p = std::make_shared<raft::Persister>();
+      p->Save("", valid);
+      auto kv = shardkv::StartServer({nullptr}, 0, p, -1, 100, {nowhere},
+                                     make_end);  // must not throw
+      kv->Kill();
+    }
+    const std::vector<std::pair<const char*, labrpc::Bytes>> bad = {
+        {"garbage", "this is not a snapshot"},
+        {"truncated", valid.substr(0, valid.size() - 2)},
+        {"trailing bytes", valid + "x"},
+        {"negative index", ForgeShardSnapshot(-9, 1, 2, 1)},
+        {"configurations out of order", ForgeShardSnapshot(9, 1, 3, 1)},
+        {"unknown shard state", ForgeShardSnapshot(9, 1, 2, 7)},
+    };
+    for (const auto& [name, bytes] : bad) {
+      auto p = std::make_shared<raft::Persister>();
+      p->Save("", bytes);
+      try {
+        shardkv::StartServer({nullptr}, 0, p, -1, 100, {nowhere}, make_end);
+        ADD_FAILURE() << name << ": the server started on a corrupt snapshot";
+      } catch (const std::runtime_error& e) {
+        EXPECT_NE(
+            std::string(e.what()).find("shardkv G100 S0: corrupt snapshot"),
+            std::string::npos)
+            << name << ": " << e.what();
+      }
+      EXPECT_EQ(p->ReadSnapshot(), bytes) << name;
+    }
+  });
+}
+// SOLUTION END
 
 }  // namespace
 }  // namespace raftlab_test
