@@ -20,6 +20,7 @@
 #include <deque>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -29,61 +30,17 @@
 
 #include "labrpc/runtime.h"
 #include "labrpc/runtime_backend.h"
-
-// An ASan build (RAFTLAB_SANITIZE=address) is told about every fiber
-// switch, so that it knows which stack is live: without that it misreads a
-// task's stack as overflowed or freed, e.g. when an exception unwinds it.
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
-#include <sanitizer/lsan_interface.h>
-#define RAFTLAB_ASAN_FIBERS 1
-#endif
+#include "labrpc/sanitizer_fiber.h"
 
 namespace labrpc {
 namespace internal {
 namespace {
 
-// ASan: a switch begins on one stack and ends on another.
-struct AsanStack {
-  const void* bottom = nullptr;
-  size_t size = 0;
-  void* fake_stack = nullptr;  // ASan's per-fiber state while away
-};
-void AsanStartSwitch([[maybe_unused]] AsanStack* from,
-                     [[maybe_unused]] const AsanStack& to,
-                     [[maybe_unused]] bool from_ends) {
-#if defined(RAFTLAB_ASAN_FIBERS)
-  __sanitizer_start_switch_fiber(from_ends ? nullptr : &from->fake_stack,
-                                 to.bottom, to.size);
-#endif
-}
-// A task abandoned on purpose (stuck on a Mutex after the world stopped):
-// LeakSanitizer is told that the leak is deliberate, and scans the task's
-// stack so that what only it references is not reported either.
-void AsanAbandon([[maybe_unused]] const void* fiber,
-                 [[maybe_unused]] const void* task,
-                 [[maybe_unused]] const AsanStack& stack) {
-#if defined(RAFTLAB_ASAN_FIBERS)
-  __lsan_ignore_object(fiber);
-  __lsan_ignore_object(task);
-  if (stack.bottom != nullptr) {
-    __lsan_register_root_region(stack.bottom, stack.size);
-  }
-#endif
-}
-
-void AsanFinishSwitch([[maybe_unused]] AsanStack* to,
-                      [[maybe_unused]] AsanStack* from) {
-#if defined(RAFTLAB_ASAN_FIBERS)
-  __sanitizer_finish_switch_fiber(to->fake_stack,
-                                  from ? &from->bottom : nullptr,
-                                  from ? &from->size : nullptr);
-#endif
-}
-
 namespace ctx = boost::context;
 
-constexpr size_t kStackSize = 512 * 1024;
+// TSan's instrumentation makes frames larger, and its report printing runs
+// on the task's stack.
+constexpr size_t kStackSize = (kTsanFibers ? 1024 : 512) * 1024;
 
 // The virtual time `d` after `now`, or nullopt if that lies past the end of
 // representable time: Duration::max() and its neighbours mean "never", and
@@ -95,7 +52,10 @@ std::optional<Duration> Deadline(Duration now, Duration d) {
 }
 
 // Reuses guard-paged fiber stacks: one mmap per task would dominate the cost
-// of short tasks such as RPC handlers.
+// of short tasks such as RPC handlers. Not under TSan: it remembers every
+// access to a stack, and a reused stack would make the new task's first
+// writes race with the old task's last ones. Unmapping a stack clears what
+// TSan remembers of it.
 class StackPool {
  public:
   ~StackPool() {
@@ -108,7 +68,7 @@ class StackPool {
     return sc;
   }
   void Release(ctx::stack_context& sc) {
-    if (free_.size() < 256) {
+    if (!kTsanFibers && free_.size() < 256) {
       free_.push_back(sc);
     } else {
       alloc_.deallocate(sc);
@@ -150,9 +110,10 @@ struct SimTask {
   std::string waiting_on;    // for deadlock reports
   Duration blocked_since{};
   uint64_t calls_since_block = 0;
-  int mutexes_held = 0;  // a task must not finish while holding one
-  int cpu_bound = 0;     // CpuBoundSection nesting depth
-  AsanStack asan;        // its stack, for ASan
+  int mutexes_held = 0;        // a task must not finish while holding one
+  int cpu_bound = 0;           // CpuBoundSection nesting depth
+  AsanStack asan;              // its stack, for ASan
+  void* tsan_fiber = nullptr;  // its TSan fiber (TSan builds only)
 };
 
 struct Timer {
@@ -219,37 +180,47 @@ class SimBackend : public Backend {
   void AfterFunc(Duration delay, std::function<void()> fn) override;
   void Sleep(Duration d) override;
   void Yield() override;
+  // Every entry point a task calls holds a TsanIgnoreScope: see
+  // labrpc/sanitizer_fiber.h.
   Duration Now() override {
+    TsanIgnoreScope ignore;
     Enter();
     return now_;
   }
   uint64_t RandUint64() override {
+    TsanIgnoreScope ignore;
     Enter();
     return rng_.Next();
   }
   std::string CurrentTaskName() override {
+    TsanIgnoreScope ignore;
     Enter();
     return current_ ? current_->name : std::string("scheduler");
   }
   bool Stopping() override {
+    TsanIgnoreScope ignore;
     Enter();
     return stopping_;
   }
   uint64_t TraceHash() const override { return trace_hash_; }
   std::unique_ptr<MutexImpl> NewMutex(std::string name) override {
+    TsanIgnoreScope ignore;
     Enter();
     return std::make_unique<SimMutex>(this, std::move(name));
   }
   std::unique_ptr<CondVarImpl> NewCondVar(std::string name) override {
+    TsanIgnoreScope ignore;
     Enter();
     return std::make_unique<SimCondVar>(this, std::move(name));
   }
   void EnterCpuBound() override {
+    TsanIgnoreScope ignore;
     SimTask* t = Enter();
     t->cpu_bound++;
     running_cpu_bound_.store(true, std::memory_order_relaxed);
   }
   void LeaveCpuBound() override {
+    TsanIgnoreScope ignore;
     SimTask* t = Enter();
     t->cpu_bound--;
     running_cpu_bound_.store(t->cpu_bound > 0, std::memory_order_relaxed);
@@ -289,8 +260,14 @@ class SimBackend : public Backend {
   }
 
  private:
+  // Run's body, inside the scheduler's ignore region.
+  void Schedule(std::function<void()> root);
+  // The scheduler's loop: runs tasks and fires timers until none is left.
+  void RunTasks();
   void SwitchToScheduler();
   void ResumeTask(SimTask* t);
+  // Calls the task's function, in the task's fiber.
+  void RunTask(SimTask* t);
   void FinishTask(SimTask* t);
   void BeginStop();
   void RecordError(std::exception_ptr e);
@@ -319,6 +296,10 @@ class SimBackend : public Backend {
   SimTask* root_ = nullptr;
   // The scheduler's own stack (the thread that called Run), for ASan.
   AsanStack sched_asan_;
+  // TSan: the scheduler's fiber (the thread that called Run), and the
+  // address every task releases as it ends and Run acquires as it returns.
+  void* tsan_sched_ = nullptr;
+  char tsan_tasks_ended_ = 0;
   bool stopping_ = false;
   std::exception_ptr first_error_;
   uint64_t trace_hash_ = 0xcbf29ce484222325ULL;
@@ -349,9 +330,14 @@ SimMutex::SimMutex(SimBackend* b, std::string name)
   b_->RegisterMutex(this);
 }
 
-SimMutex::~SimMutex() { b_->UnregisterMutex(this); }
+SimMutex::~SimMutex() {
+  TsanIgnoreScope ignore;
+  b_->UnregisterMutex(this);
+}
 
+// TSan: an Unlock happens before the Lock that next takes the mutex.
 void SimMutex::Lock() {
+  TsanIgnoreScope ignore;
   SimTask* me = b_->Enter();
   if (owner_ == me) {
     throw MisuseError("Mutex '" + name_ + "' locked twice by " +
@@ -361,29 +347,35 @@ void SimMutex::Lock() {
     owner_ = me;
     me->mutexes_held++;
     acquired_at_ = b_->now();
+    TsanAcquire(this);
     return;
   }
   // Unlock hands the mutex straight to the first live waiter. Lock is not a
   // cancellation point: owners release their mutexes as they unwind.
   waiters_.emplace_back(me->id, me->token + 1);
   b_->Block("Mutex '" + name_ + "' held by " + b_->TaskLabel(owner_), false);
+  TsanAcquire(this);  // the only wake-up is the hand-off
 }
 
 bool SimMutex::TryLock() {
+  TsanIgnoreScope ignore;
   SimTask* me = b_->Enter();
   if (owner_ != nullptr) return false;
   owner_ = me;
   me->mutexes_held++;
   acquired_at_ = b_->now();
+  TsanAcquire(this);
   return true;
 }
 
 void SimMutex::Unlock() {
+  TsanIgnoreScope ignore;
   SimTask* me = b_->Enter();
   if (owner_ != me) {
     throw MisuseError("Mutex '" + name_ + "' unlocked by " + b_->TaskLabel(me) +
                       " but held by " + b_->TaskLabel(owner_));
   }
+  TsanRelease(this);
   ForceRelease();
 }
 
@@ -403,12 +395,15 @@ void SimMutex::ForceRelease() {
 }
 
 bool SimMutex::HeldByMe() const {
+  TsanIgnoreScope ignore;
   return owner_ != nullptr && owner_ == b_->current();
 }
 
 // -------------------------------------------------------------- SimCondVar
 
+// TSan: a Notify happens before the return of the waits it wakes.
 bool SimCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
+  TsanIgnoreScope ignore;
   SimTask* me = b_->Enter();
   auto& mu = static_cast<SimMutex&>(mu_impl);
   if (mu.owner() != me) {
@@ -428,13 +423,16 @@ bool SimCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
   b_->Block("CondVar '" + name_ + "'", true);
   bool timed_out = me->timed_out;
   bool cancelled = me->cancelled;
+  if (!timed_out && !cancelled) TsanAcquire(this);
   mu.Lock();
   if (cancelled) throw Cancelled{};
   return !timed_out;
 }
 
 void SimCondVar::NotifyOne() {
+  TsanIgnoreScope ignore;
   b_->Enter();
+  TsanRelease(this);
   while (!waiters_.empty()) {
     auto [id, token] = waiters_.front();
     waiters_.pop_front();
@@ -443,7 +441,9 @@ void SimCondVar::NotifyOne() {
 }
 
 void SimCondVar::NotifyAll() {
+  TsanIgnoreScope ignore;
   b_->Enter();
+  TsanRelease(this);
   while (!waiters_.empty()) {
     auto [id, token] = waiters_.front();
     waiters_.pop_front();
@@ -482,16 +482,41 @@ SimTask* SimBackend::Enter() {
 }
 
 void SimBackend::Run(std::function<void()> root) {
+  {
+    TsanIgnoreScope ignore;  // the scheduler's work is the runtime's own
+    Schedule(std::move(root));
+  }
+  // What every task did happens before Run returns to its caller.
+  TsanAcquire(&tsan_tasks_ended_);
+  if (first_error_) std::rethrow_exception(first_error_);
+}
+
+void SimBackend::Schedule(std::function<void()> root) {
   thread_ = std::this_thread::get_id();
+  tsan_sched_ = TsanCurrentFiber();
   auto root_task = std::make_unique<SimTask>();
   root_task->id = next_task_id_++;
   root_task->name = "root";
   root_task->fn = std::move(root);
+  root_task->tsan_fiber = TsanCreateFiber(root_task->name, root_task->id);
+  TsanRelease(root_task.get());  // Run's caller happens before the root
   root_ = root_task.get();
   ready_.push_back(root_);
   tasks_.emplace(root_->id, std::move(root_task));
   StartWallWatchdog();
+  {
+    // TSan: the scheduler must pass nothing on from one task to another.
+    // It makes tasks (a new fiber inherits its maker's clock) and copies
+    // their functions, whose captures' reference counts are atomics that
+    // would count as synchronisation. (The watchdog thread starts and stops
+    // outside: its start and join must order it.)
+    TsanIgnoreSyncScope ignore_sync;
+    RunTasks();
+  }
+  StopWallWatchdog();
+}
 
+void SimBackend::RunTasks() {
   while (!tasks_.empty()) {
     if (!ready_.empty()) {
       SimTask* t;
@@ -535,12 +560,13 @@ void SimBackend::Run(std::function<void()> root) {
       // stack whose objects may reference freed state.
       auto* leaked = new ctx::fiber(std::move(t->fiber));
       SimTask* task = t.release();
+      // It will never run again: for TSan, what it did happens before Run
+      // returns, as if it had ended.
+      TsanReleaseFor(task->tsan_fiber, &tsan_tasks_ended_, tsan_sched_);
       AsanAbandon(leaked, task, task->asan);
     }
     tasks_.clear();
   }
-  StopWallWatchdog();
-  if (first_error_) std::rethrow_exception(first_error_);
 }
 
 void SimBackend::ResumeTask(SimTask* t) {
@@ -557,28 +583,49 @@ void SimBackend::ResumeTask(SimTask* t) {
                           [this, t](ctx::fiber&& sink) {
                             AsanFinishSwitch(&t->asan, &sched_asan_);
                             t->sink = std::move(sink);
-                            try {
-                              t->fn();
-                            } catch (const Cancelled&) {
-                            } catch (const ctx::detail::forced_unwind&) {
-                              throw;
-                            } catch (...) {
-                              RecordError(std::current_exception());
-                            }
-                            t->fn = nullptr;
+                            RunTask(t);
                             t->state = TaskState::kDone;
+                            TsanRelease(&tsan_tasks_ended_);
+                            ctx::fiber back = std::move(t->sink);
+                            void* sched = tsan_sched_;
+                            // TSan: a fiber must end outside any ignore
+                            // region; past the switch, what runs here is
+                            // the scheduler's.
+                            TsanIgnoreEnd();
+                            TsanSwitchTo(sched);
                             AsanStartSwitch(&t->asan, sched_asan_,
                                             /*from_ends=*/true);
-                            return std::move(t->sink);
+                            return back;
                           });
   }
+  AsanSetRunningTask(&t->name, t->id);
   AsanStartSwitch(&sched_asan_, t->asan, /*from_ends=*/false);
+  TsanSwitchTo(t->tsan_fiber);
   t->fiber = std::move(t->fiber).resume();
   AsanFinishSwitch(&sched_asan_, nullptr);
+  AsanSetRunningTask(nullptr, 0);
   running_name_.store(nullptr, std::memory_order_relaxed);
   switches_.fetch_add(1, std::memory_order_relaxed);
   current_ = nullptr;
   if (t->state == TaskState::kDone) FinishTask(t);
+}
+
+void SimBackend::RunTask(SimTask* t) {
+  TsanAcquire(t);  // what its creator did before Go
+  std::function<void()> fn = std::move(t->fn);
+  TsanIgnoreEnd();  // the task's own code: see TsanCreateFiber
+  try {
+    fn();
+  } catch (const Cancelled&) {
+  } catch (const ctx::detail::forced_unwind&) {
+    TsanIgnoreBegin();  // unwinding back into the runtime
+    throw;
+  } catch (...) {
+    TsanIgnoreScope ignore;
+    RecordError(std::current_exception());
+  }
+  fn = nullptr;  // the destructors of its captures are the task's code too
+  TsanIgnoreBegin();
 }
 
 void SimBackend::FinishTask(SimTask* t) {
@@ -589,6 +636,7 @@ void SimBackend::FinishTask(SimTask* t) {
   }
   bool was_root = t == root_;
   if (was_root) root_ = nullptr;
+  TsanDestroyFiber(t->tsan_fiber);
   tasks_.erase(t->id);  // frees the finished fiber and its stack
   if (was_root && !stopping_) BeginStop();
 }
@@ -600,12 +648,14 @@ void SimBackend::ReportHeldAtExit(SimMutex* m, SimTask* t) {
   } catch (...) {
     RecordError(std::current_exception());
   }
+  TsanReleaseFor(t->tsan_fiber, m, tsan_sched_);  // as its Unlock would
   m->ForceRelease();
 }
 
 void SimBackend::SwitchToScheduler() {
   SimTask* t = current_;
   AsanStartSwitch(&t->asan, sched_asan_, /*from_ends=*/false);
+  TsanSwitchTo(tsan_sched_);
   t->sink = std::move(t->sink).resume();
   AsanFinishSwitch(&t->asan, &sched_asan_);
 }
@@ -674,24 +724,40 @@ bool SimBackend::FireNextTimer() {
 }
 
 void SimBackend::Go(std::string name, std::function<void()> fn) {
+  TsanIgnoreScope ignore;
   if (std::this_thread::get_id() != thread_) CheckCaller(world_);
   if (current_ != nullptr) Enter();
   auto t = std::make_unique<SimTask>();
   t->id = next_task_id_++;
   t->name = std::move(name);
   t->fn = std::move(fn);
+  t->tsan_fiber = TsanCreateFiber(t->name, t->id);
+  TsanRelease(t.get());  // the caller happens before the task's start
   ready_.push_back(t.get());
   tasks_.emplace(t->id, std::move(t));
 }
 
 void SimBackend::AfterFunc(Duration delay, std::function<void()> fn) {
+  TsanIgnoreScope ignore;
   Enter();
   std::optional<Duration> when = Deadline(now_, delay);
   if (!when) return;  // never
+  if constexpr (kTsanFibers) {
+    // The caller happens before fn starts. The timer fires in the
+    // scheduler, which must not pass that on to the tasks it runs, so fn
+    // acquires it itself.
+    auto sync = std::make_shared<char>(0);
+    TsanRelease(sync.get());
+    fn = [sync, fn = std::move(fn)] {
+      TsanAcquire(sync.get());
+      fn();
+    };
+  }
   timers_.push(Timer{*when, next_timer_seq_++, 0, 0, std::move(fn)});
 }
 
 void SimBackend::Sleep(Duration d) {
+  TsanIgnoreScope ignore;
   SimTask* me = Enter();
   if (stopping_) throw Cancelled{};
   if (d <= Duration::zero()) return;
@@ -704,6 +770,7 @@ void SimBackend::Sleep(Duration d) {
 }
 
 void SimBackend::Yield() {
+  TsanIgnoreScope ignore;
   SimTask* me = Enter();
   if (stopping_) throw Cancelled{};
   uint64_t calls = me->calls_since_block;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -118,7 +119,7 @@ TEST(Persister, ConcurrentSavesKeepPairsTogether) {
       });
     }
     // Copy() reads both blobs under one lock: every copy is one Save's pair.
-    bool done = false;
+    std::atomic<bool> done{false};  // set by the root, polled by the reader
     int checked = 0;
     labrpc::WaitGroup reader;
     reader.Add(1);
