@@ -259,10 +259,11 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
   bool long_delays = false;
   std::string server_name;
   std::shared_ptr<Server> server;
+  int call = 0;  // names the call in the trace (topic rpc)
   {
     MutexLock l(net.mu);
     if (net.done.load()) return false;
-    net.count++;
+    call = ++net.count;
     net.bytes += static_cast<int64_t>(req.args.size());
     reliable = net.reliable;
     long_reordering = net.long_reordering;
@@ -276,9 +277,15 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     }
   }
 
+  LAB_TRACE("rpc", -1, "#%d send %s from end %s to %s%s", call,
+            svc_meth.c_str(), name_.c_str(),
+            server_name.empty() ? "?" : server_name.c_str(),
+            reachable ? "" : " unreachable");
+
   // 3. Unreachable: no reply, and an eventual timeout.
   if (!reachable) {
     Sleep(internal::Millis(long_delays ? RandInt(7000) : RandInt(100)));
+    LAB_TRACE("rpc", -1, "#%d lost: unreachable", call);
     return false;
   }
 
@@ -290,6 +297,7 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     if (RandInt(1000) < 100) {
       LAB_TRACE("drop", -1, "end %s: request %s dropped", name_.c_str(),
                 svc_meth.c_str());
+      LAB_TRACE("rpc", -1, "#%d lost: request dropped", call);
       return false;
     }
   }
@@ -298,7 +306,8 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
   // server dies meanwhile.
   auto waiter = std::make_shared<internal::Waiter>();
   Go("labrpc handler " + svc_meth,
-     [net_state = net_, server, waiter, req = std::move(req)] {
+     [net_state = net_, server, waiter, call, req = std::move(req)] {
+       LAB_TRACE("rpc", -1, "#%d deliver", call);
        DispatchResult result = server->Dispatch(req);
        MutexLock l(net_state->mu);
        waiter->result = std::move(result);
@@ -330,16 +339,21 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     if (!waiter->replied || net.IsDeadLocked(name_, server_name, server)) {
       LAB_TRACE("drop", -1, "end %s: %s to dead server %s fails", name_.c_str(),
                 svc_meth.c_str(), server_name.c_str());
+      LAB_TRACE("rpc", -1, "#%d lost: server dead", call);
       return false;
     }
     result = std::move(waiter->result);
   }
-  if (!result.ok) return false;  // dispatch failed; reported on stderr
+  if (!result.ok) {  // dispatch failed; reported on stderr
+    LAB_TRACE("rpc", -1, "#%d lost: dispatch failed", call);
+    return false;
+  }
 
   // 2.5 Maybe lose the reply, maybe delay it a long time.
   if (!reliable && RandInt(1000) < 100) {
     LAB_TRACE("drop", -1, "end %s: reply to %s dropped", name_.c_str(),
               svc_meth.c_str());
+    LAB_TRACE("rpc", -1, "#%d lost: reply dropped", call);
     return false;
   }
   // The reply's trip (sim only), on top of the original's long
@@ -352,6 +366,7 @@ bool ClientEnd::CallBytes(Request req, Bytes* reply) {
     MutexLock l(net.mu);
     net.bytes += static_cast<int64_t>(result.reply.size());
   }
+  LAB_TRACE("rpc", -1, "#%d reply", call);
   *reply = std::move(result.reply);
   return true;
 }

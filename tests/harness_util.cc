@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "labrpc/runtime.h"
+#include "labrpc/trace.h"
 #include "linearizability/checker.h"
 #include "linearizability/prefix.h"
 #include "tests/test_world.h"
@@ -72,7 +73,42 @@ void WritePicture(const std::vector<KvOperation>& history,
   std::fflush(stdout);
 }
 
+// `s` in double quotes, with " and \ escaped and at most 48 characters.
+std::string TraceQuote(const std::string& s) {
+  constexpr size_t kShown = 48;
+  std::string out = "\"";
+  for (char c : s.substr(0, kShown)) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  out += '"';
+  if (s.size() > kShown) out += labrpc::Sprintf("...(%zu chars)", s.size());
+  return out;
+}
+
 }  // namespace
+
+void TraceKvOperation(const KvOperation& op) {
+  if (!labrpc::TraceAnyEnabled() || !labrpc::TraceEnabled("op")) return;
+  const long long us = op.call / 1000;
+  std::string what;
+  switch (op.input.op) {
+    case linearizability::KvOp::kGet:
+      what = "get " + TraceQuote(op.input.key) + " -> " +
+             TraceQuote(op.output.value);
+      break;
+    case linearizability::KvOp::kPut:
+      what =
+          "put " + TraceQuote(op.input.key) + " " + TraceQuote(op.input.value);
+      break;
+    case linearizability::KvOp::kAppend:
+      what = "append " + TraceQuote(op.input.key) + " " +
+             TraceQuote(op.input.value);
+      break;
+  }
+  LAB_TRACE("op", -1, "C%d call %06lld.%03lld %s", op.client_id, us / 1000,
+            us % 1000, what.c_str());
+}
 
 CheckResult CheckKvHistory(const std::vector<KvOperation>& history,
                            const std::string& title,

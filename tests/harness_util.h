@@ -49,6 +49,11 @@ class FaultLog {
 using KvOperation = linearizability::Operation<linearizability::KvInput,
                                                linearizability::KvOutput>;
 
+// Traces a finished clerk call (topic "op", at its return time), with its
+// call time, so that a trace's timeline can draw it as a bar. Long values
+// are cut: the bar needs the operation, not the whole value.
+void TraceKvOperation(const KvOperation& op);
+
 // The checker's time budget (Go's linearizabilityCheckTimeout); past it the
 // verdict is "unknown".
 inline constexpr std::chrono::seconds kLinearizabilityCheckTimeout{1};

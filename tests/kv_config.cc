@@ -33,6 +33,12 @@ std::string JoinInts(const std::vector<int>& v) {
   return s;
 }
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : " ") + n;
+  return out;
+}
+
 bool TestFailed() { return ::testing::Test::HasFailure(); }
 
 }  // namespace
@@ -178,6 +184,8 @@ void KvConfig::StartServer(int i) {
       ends[j] = net_->MakeEnd(endnames_[i][j]);
       net_->Connect(endnames_[i][j], j);
     }
+    // Which end is whose, for drawing a trace's RPCs from peer to peer.
+    LAB_TRACE("test", i, "ends %s", JoinNames(endnames_[i]).c_str());
     // A fresh persister holding the last persisted state, so the old
     // instance cannot overwrite what the new one reads.
     if (saved_[i] != nullptr) {
@@ -449,15 +457,14 @@ namespace {
 void Record(const OpLogPtr& log, int cli, KvOp op, const std::string& key,
             const std::string& value, const std::string& output, int64_t start,
             int64_t end) {
-  if (log != nullptr) {
-    KvOperation o;
-    o.client_id = cli;
-    o.input = KvInput{op, key, value};
-    o.output = KvOutput{output, false};
-    o.call = start;
-    o.ret = end;
-    log->Append(o);
-  }
+  KvOperation o;
+  o.client_id = cli;
+  o.input = KvInput{op, key, value};
+  o.output = KvOutput{output, false};
+  o.call = start;
+  o.ret = end;
+  TraceKvOperation(o);
+  if (log != nullptr) log->Append(o);
   if (labrpc::World::Current().backend() == labrpc::Backend::kSim) {
     labrpc::Sleep(
         std::chrono::milliseconds(1 + labrpc::RandInt(kSimClientMaxThinkMs)));

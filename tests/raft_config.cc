@@ -64,6 +64,15 @@ namespace {
 
 std::string ServerName(int i) { return std::to_string(i); }
 
+// No peer reports a negative term: the first observation is always traced.
+const raft::RaftStatus kNotTraced{.current_term = -1};
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : " ") + n;
+  return out;
+}
+
 // True if the current GoogleTest test has already failed (Go's t.Failed()).
 bool TestFailed() { return ::testing::Test::HasFailure(); }
 
@@ -86,7 +95,8 @@ Config::Config(int n, bool unreliable, bool snapshot)
       last_applied_(n, 0),
       snapshot_requested_(n, 0),
       incarnation_(n, 0),
-      checker_(n) {
+      checker_(n),
+      traced_status_(n, kNotTraced) {
   LAB_TRACE("test", -1, "make_config n=%d unreliable=%d snapshot=%d", n,
             static_cast<int>(unreliable), static_cast<int>(snapshot));
   net_->Reliable(!unreliable);
@@ -209,10 +219,14 @@ void Config::Start1(int i) {
     net_->Connect(names[j], ServerName(j));
   }
 
+  // Which end is whose, so that a trace's RPCs (named by end) can be drawn
+  // from peer to peer.
+  LAB_TRACE("test", i, "ends %s", JoinNames(names).c_str());
   std::shared_ptr<raft::Persister> persister;
   {
     labrpc::MutexLock l(mu_);
     endnames_[i] = names;
+    traced_status_[i] = kNotTraced;
     last_applied_[i] = 0;
     // A fresh persister, so the old instance doesn't overwrite the new
     // instance's persisted state. Give it the last persisted state.
@@ -613,7 +627,26 @@ void Config::CheckInvariants() {
       continue;
     }
     checker_.Observe(incarnation, status);
+    TraceStatusLocked(i, status);
   }
+}
+
+void Config::TraceStatusLocked(int i, const raft::RaftStatus& s) {
+  if (!labrpc::TraceAnyEnabled() || !labrpc::TraceEnabled("state")) return;
+  // The harness's own view of the peer, for a Raft that traces nothing
+  // itself (a student's): traced from observations it takes anyway, so
+  // tracing adds no call, no scheduling point and no random draw.
+  raft::RaftStatus& t = traced_status_[i];
+  if (t.current_term == s.current_term && t.is_leader == s.is_leader &&
+      t.commit_index == s.commit_index && t.last_applied == s.last_applied &&
+      t.last_log_index == s.last_log_index &&
+      t.snapshot_index == s.snapshot_index) {
+    return;
+  }
+  t = s;
+  LAB_TRACE("state", i, "term %d %s log %d commit %d applied %d snapshot %d",
+            s.current_term, s.is_leader ? "leader" : "not-leader",
+            s.last_log_index, s.commit_index, s.last_applied, s.snapshot_index);
 }
 
 // ---------------------------------------------------------------------------

@@ -210,6 +210,9 @@ class Config : public std::enable_shared_from_this<Config> {
   // already failed).
   void CheckTimeout(Location where = Location::current());
   void SetConnectedLocked(int i, bool connected);
+  // Traces (topic "state") peer i's observed status if it changed since
+  // the last one traced; mu_ held.
+  void TraceStatusLocked(int i, const raft::RaftStatus& status);
 
   const int n_;
   const bool snapshot_;
@@ -235,6 +238,9 @@ class Config : public std::enable_shared_from_this<Config> {
   // observation of a dying instance is never taken for the next one's.
   std::vector<int> incarnation_;
   InvariantChecker checker_;
+  // Per peer: the last Status() traced (topic "state"), so that only
+  // changes are traced.
+  std::vector<raft::RaftStatus> traced_status_;
 
   // Statistics for Begin/End.
   labrpc::Duration t0_{};

@@ -420,6 +420,7 @@ void ShardKvConfig::End() {
 ShardOpLog::ShardOpLog() = default;
 
 void ShardOpLog::Append(const ShardKvOperation& op) {
+  TraceKvOperation(op);
   labrpc::MutexLock l(mu_);
   ops_.push_back(op);
 }

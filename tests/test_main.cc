@@ -10,6 +10,7 @@
 
 #include "labrpc/trace.h"
 #include "tests/test_world.h"
+#include "tests/timeline_hook.h"
 
 namespace raftlab_test {
 namespace {
@@ -83,6 +84,7 @@ labrpc::Duration RealWallLimit() {
     std::printf("[  FAILED  ] %s.%s (stuck; the process ends here)\n",
                 info->test_suite_name(), info->name());
     PrintReplay(*info);
+    WriteTimelineNow(*info);
   }
   std::fflush(stdout);
   std::fflush(stderr);
@@ -185,6 +187,9 @@ const labrpc::WorldOptions& LastWorldOptions() { return last_options; }
 int main(int argc, char** argv) {
   raftlab_test::program = argv[0];
   ::testing::InitGoogleTest(&argc, argv);
+  // GoogleTest calls OnTestEnd in reverse order of appending: the timeline's
+  // path comes after the replay line.
+  raftlab_test::InstallTimelineHook();
   ::testing::UnitTest::GetInstance()->listeners().Append(
       new raftlab_test::ReplayPrinter);
   return RUN_ALL_TESTS();
