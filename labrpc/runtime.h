@@ -5,8 +5,7 @@
 // the sim backend possible.
 //
 // One World is one run of a test. It has one of two backends:
-//   real  OS threads (pooled), std mutexes, futex-based condition variables,
-//         the steady clock.
+//   real  OS threads, std mutexes and condition variables, the steady clock.
 //   sim   fibers on one OS thread, a virtual clock that jumps to the next timer
 //         when no task can run, and every random choice from one 64-bit seed;
 //         the same seed gives the same run, bit for bit.
