@@ -9,7 +9,8 @@ seed still fixes the random draws, not the OS scheduler.
 
     scripts/stress.py 2C -n 200                 # 8 tests x 200 seeds, sim
     scripts/stress.py Raft2C.Figure8 -n 50 --runtime real -j 4
-    scripts/stress.py 2A 2B -n 20 --sanitize thread     # real, TSan build
+    scripts/stress.py 2A 2B -n 20 --sanitize thread     # sim, TSan build
+    scripts/stress.py 2A -n 20 --sanitize thread --runtime real
     scripts/stress.py 2A -n 20 --sanitize address       # sim, ASan build
     make stress T=2C N=200
 
@@ -43,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gtestrun  # noqa: E402  (needs the path above)
+import timeline  # noqa: E402  (needs the path above)
 
 REPO = Path(__file__).resolve().parent.parent
 SANITIZER_BUILD = {"thread": "build-tsan", "address": "build-asan"}
@@ -210,8 +212,19 @@ def save_log(out_dir: Path, result: gtestrun.Result) -> Path:
     return path
 
 
+def save_timeline(log: Path) -> Path | None:
+    """The timeline page of a failure's traced log (--debug), beside it."""
+    page = log.with_suffix(".html")
+    try:
+        timeline.write_page(log.read_text(errors="replace"), page,
+                            title=log.stem)
+    except (ValueError, OSError):
+        return None  # e.g. the run died before it traced anything
+    return page
+
+
 def describe_failure(result: gtestrun.Result, log: Path,
-                     color: bool) -> str:
+                     color: bool, page: Path | None = None) -> str:
     r = result.run
     tag = result.status.upper()
     if color:
@@ -222,7 +235,8 @@ def describe_failure(result: gtestrun.Result, log: Path,
             f"{gtestrun.fmt_duration(result.seconds)}): {lines[0]}\n"
             f"{more}"
             f"  log:    {log}\n"
-            f"  replay: {result.replay}")
+            f"  replay: {result.replay}"
+            + (f"\n  info: wrote timeline to {page}" if page else ""))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -238,7 +252,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-j", "--jobs", type=int, default=2,
                    help="parallel processes (default 2)")
     p.add_argument("--runtime", choices=["sim", "real"], default=None,
-                   help="runtime (default sim; real with --sanitize thread)")
+                   help="runtime (default sim)")
     p.add_argument("--seed", type=int, default=1,
                    help="first seed of a consecutive sweep (default 1)")
     p.add_argument("--random-seeds", action="store_true",
@@ -251,8 +265,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-x", "--stop-on-failure", action="store_true",
                    help="stop at the first failure")
     p.add_argument("--sanitize", choices=["thread", "address"],
-                   help="build and use build-tsan/ (real runtime only) or "
-                        "build-asan/ (either runtime)")
+                   help="build and use build-tsan/ or build-asan/ (either "
+                        "runtime; under sim each task is its own TSan "
+                        "fiber, so a race between tasks is reported at "
+                        "every seed where both accesses happen)")
     p.add_argument("--build-dir", type=Path, default=None,
                    help="build folder with tests/*_test (default build)")
     p.add_argument("--build", action="store_true",
@@ -268,7 +284,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="keep the output of passing runs too")
     p.add_argument("--debug", metavar="TOPICS",
                    help="set LAB_DEBUG=TOPICS for the runs (traces in the "
-                        "logs)")
+                        "logs, and each failure's timeline page beside its "
+                        "log; all topics draw the most)")
     p.add_argument("--no-color", action="store_true",
                    help="no colours (also when NO_COLOR is set)")
     p.add_argument("--plain", action="store_true",
@@ -277,12 +294,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.runs < 1 or args.jobs < 1:
         p.error("--runs and --jobs must be at least 1")
     if args.sanitize:
-        if args.sanitize == "thread":
-            if args.runtime == "sim":
-                p.error("--sanitize thread needs the real runtime: under sim "
-                        "every task runs on one OS thread, and TSan cannot "
-                        "tell them apart")
-            args.runtime = "real"
         if args.no_build:
             p.error("--sanitize builds its own folder; it cannot be used "
                     "with --no-build")
@@ -396,7 +407,8 @@ def run_stress(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
             failures.append(result)
             display.failed += 1
             log = save_log(args.out, result)
-            display.event(describe_failure(result, log, color))
+            page = save_timeline(log) if args.debug else None
+            display.event(describe_failure(result, log, color, page))
         else:
             if args.keep_all:
                 save_log(args.out / "passed", result)
@@ -421,7 +433,8 @@ def run_stress(args, pool: gtestrun.Pool, runs: list[gtestrun.Run],
                     stopped = "stopped at the first failure"
                     pool.cancel()
             tick()
-            time.sleep(0.05)
+            if not pool.idle:
+                pool.wait(0.05)
     except KeyboardInterrupt:
         stopped = "interrupted"
         pool.cancel()

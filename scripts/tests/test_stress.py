@@ -8,8 +8,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
+from pathlib import Path
 
 import tools_testutil as tu
 
@@ -155,9 +157,10 @@ class StressTest(unittest.TestCase):
         r = self.stress("NoSuch.Test")
         self.assertEqual(r.returncode, 2)
         self.assertIn("no test matches", r.stderr)
+        # A sanitizer build is its own folder, which --no-build cannot check.
         r = self.stress("2A", "--sanitize", "thread", "--runtime", "sim")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("real runtime", r.stderr)
+        self.assertIn("cannot be used with --no-build", r.stderr)
 
     def test_ctrl_c_stops_cleanly_and_prints_the_table(self):
         env = dict(os.environ, FAKE_SLOW_SECONDS="60")
@@ -185,6 +188,26 @@ class StressTest(unittest.TestCase):
             except OSError:
                 continue
             self.assertNotIn(ours, cmd, f"process {pid} survived: {cmd}")
+
+
+class TimelineTest(unittest.TestCase):
+    """--debug: a failure's traced log gets its timeline page beside it."""
+
+    def test_page_beside_a_traced_log_only(self):
+        import stress
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "Raft2A.X.sim.seed1.log"
+            log.write_text("# fail: x\n[ RUN      ] Raft2A.X\n"
+                           "000010.000 test     S0 crash\n"
+                           "000020.000 test     -- FAIL x.cc:1: lost\n")
+            self.assertEqual(stress.save_timeline(log),
+                             log.with_suffix(".html"))
+            self.assertIn("const DATA", log.with_suffix(".html").read_text())
+            # Negative control: a log with no trace lines gets no page.
+            log.write_text("# fail: x\n[ RUN      ] Raft2A.X\n")
+            log.with_suffix(".html").unlink()
+            self.assertIsNone(stress.save_timeline(log))
+            self.assertFalse(log.with_suffix(".html").exists())
 
 
 @unittest.skipUnless(tu.real_build(), "RAFTLAB_BUILD_DIR not set (CTest "
