@@ -325,7 +325,8 @@ TEST(ShardKVErrors, CorruptSnapshotIsRefused) {
         {"truncated", valid.substr(0, valid.size() - 2)},
         {"trailing bytes", valid + "x"},
         {"negative index", ForgeShardSnapshot(-9, 1, 2, 1)},
-        {"configurations out of order", ForgeShardSnapshot(9, 1, 3, 1)},
+        {"previous configuration after current",
+         ForgeShardSnapshot(9, 3, 2, 1)},
         {"unknown shard state", ForgeShardSnapshot(9, 1, 2, 7)},
     };
     for (const auto& [name, bytes] : bad) {
