@@ -48,7 +48,7 @@ ARGS    ?=
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_WERROR=$(WERROR)
 # The C++ sources: git's list in a checkout; else (a handout unpacked from
 # an archive, a copied tree) every .h and .cc under the source folders.
-SRC_DIRS = labrpc raft kvraft shardkv linearizability tests bench deploy fuzz
+SRC_DIRS = labrpc raft kvraft shardctrler shardkv linearizability tests bench deploy fuzz
 SOURCES = $(or $(shell git ls-files '*.h' '*.cc' 2>/dev/null),$(shell \
   find $(wildcard $(SRC_DIRS)) \( -name '*.h' -o -name '*.cc' \) | sort))
 # clang-format on no files succeeds: say so and fail instead.

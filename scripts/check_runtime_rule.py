@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The runtime rule, checked: lab code (raft/, kvraft/, shardkv/) does all
+"""The runtime rule, checked: lab code (raft/, kvraft/, shardctrler/,
+shardkv/) does all
 its concurrency, time and randomness through labrpc/runtime.h.
 
 Lists every use of a thread, lock, condition variable, sleep, clock or
@@ -15,7 +16,7 @@ and are fine). A line that must keep such a use anyway (a process-wide
 debug counter touched outside any world, say) says why in a comment with
 `runtime-rule: allow`, e.g. `std::mutex m;  // runtime-rule: allow (...)`.
 
-    scripts/check_runtime_rule.py                # raft/, kvraft/, shardkv/
+    scripts/check_runtime_rule.py                # the lab folders
     scripts/check_runtime_rule.py --root DIR     # of another tree
     scripts/check_runtime_rule.py FILE...        # just these files
 
@@ -42,7 +43,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LAB_DIRS = ("raft", "kvraft", "shardkv")
+LAB_DIRS = ("raft", "kvraft", "shardctrler", "shardkv")
 CPP_SUFFIXES = (".h", ".cc", ".cpp", ".hpp")
 ALLOW = "runtime-rule: allow"
 
@@ -166,13 +167,13 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         description="List uses of std threads, locks, sleeps, clocks and "
                     "random sources in the lab's code (raft/, kvraft/, "
-                    "shardkv/), with the labrpc runtime call to use "
+                    "shardctrler/, shardkv/), with the labrpc runtime call to use "
                     "instead.")
     p.add_argument("files", nargs="*", type=Path,
                    help="files to check (default: the lab folders of "
                         "--root)")
     p.add_argument("--root", type=Path, default=REPO,
-                   help="the tree whose raft/, kvraft/ and shardkv/ to "
+                   help="the tree whose lab folders to "
                         "check (default: this repository)")
     args = p.parse_args(argv)
     root = args.root.resolve()

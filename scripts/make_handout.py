@@ -2,8 +2,8 @@
 """Handout generator: turn the kit (with its reference solution) into the
 student tree, and check that the result is a sound starting point.
 
-The solution lives in marked regions of the C++ files under raft/, kvraft/
-and shardkv/:
+The solution lives in marked regions of the C++ files under raft/, kvraft/,
+shardctrler/ and shardkv/:
 
         // SOLUTION BEGIN
         return {current_term_, role_ == Role::kLeader};
@@ -30,7 +30,8 @@ The tree is the repository's `git ls-files` (add --untracked for files not
 yet committed; a folder that is not a git checkout is walked instead),
 minus the instructors' files (INSTRUCTOR_ONLY: .ci/, this script, the
 ablation and mutation tools) and the files of the solution alone (first
-line `// SOLUTION FILE`, under raft/, kvraft/, shardkv/ or tests/). Its
+line `// SOLUTION FILE`, under raft/, kvraft/, shardctrler/, shardkv/
+or tests/). Its
 README.md is scripts/handout_readme.md, the students' own README.
 
 What the handout says is checked (--lint, --check, and after --out): no
@@ -59,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gtestrun  # noqa: E402  (needs the path above)
 
 REPO = Path(__file__).resolve().parent.parent
-SOLUTION_DIRS = ("raft/", "kvraft/", "shardkv/")
+SOLUTION_DIRS = ("raft/", "kvraft/", "shardctrler/", "shardkv/")
 # Folders whose C++ files may hold solution regions and solution files:
 # the solution's, and tests/ for kit tests of the reference's own behaviour.
 MARKED_DIRS = SOLUTION_DIRS + ("tests/",)

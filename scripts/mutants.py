@@ -4,7 +4,7 @@
 Each mutant is a patch in tests/mutants/ that plants one classic student bug
 in the reference solution. For every mutant the script applies the patch to
 a scratch copy of the tree, rebuilds only the test binaries whose stages the
-patched files affect (raft/ -> 2A-2D, kvraft/ -> 3A-3B, shardkv/ctrler/ ->
+patched files affect (raft/ -> 2A-2D, kvraft/ -> 3A-3B, shardctrler/ ->
 4A-4B, shardkv/ -> 4B), runs every test of those stages' suites (graded,
 rule and strict suites alike: any suite whose name ends in the stage) under
 sim, one process per test and seed, and restores the patched files. A
@@ -64,7 +64,7 @@ REPO = Path(__file__).resolve().parent.parent
 RAFT_STAGES = ("2A", "2B", "2C", "2D")
 # Which stages' suites a change under each folder can affect, most specific
 # folder first. A file elsewhere (labrpc/, tests/) affects every stage.
-AREAS = (("shardkv/ctrler/", ("4A", "4B")), ("shardkv/", ("4B",)),
+AREAS = (("shardctrler/", ("4A", "4B")), ("shardkv/", ("4B",)),
          ("kvraft/", ("3A", "3B")), ("raft/", RAFT_STAGES))
 STATE = "raftlab-mutants.json"  # in the scratch build folder: last killers
 

@@ -19,8 +19,8 @@
 
 #include "labrpc/network.h"
 #include "shardkv/common.h"
-#include "shardkv/ctrler/client.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/client.h"
+#include "shardctrler/common.h"
 
 namespace shardkv {
 

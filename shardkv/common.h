@@ -18,7 +18,7 @@
 
 #include "labrpc/codec.h"
 #include "labrpc/network.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/common.h"
 
 namespace shardkv {
 

@@ -32,8 +32,8 @@
 #include "raft/persister.h"
 #include "raft/raft.h"
 #include "shardkv/common.h"
-#include "shardkv/ctrler/client.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/client.h"
+#include "shardctrler/common.h"
 
 namespace shardkv {
 

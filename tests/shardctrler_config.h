@@ -27,9 +27,9 @@
 #include "labrpc/network.h"
 #include "labrpc/runtime.h"
 #include "raft/persister.h"
-#include "shardkv/ctrler/client.h"
-#include "shardkv/ctrler/common.h"
-#include "shardkv/ctrler/server.h"
+#include "shardctrler/client.h"
+#include "shardctrler/common.h"
+#include "shardctrler/server.h"
 #include "tests/harness_util.h"
 #include "tests/test_world.h"
 

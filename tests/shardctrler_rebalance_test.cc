@@ -1,4 +1,4 @@
-// The shard controller's rebalancing rule (shardkv/ctrler/rebalance.h),
+// The shard controller's rebalancing rule (shardctrler/rebalance.h),
 // table-driven, plus a randomized property test: every result is valid,
 // balanced and moves the fewest shards possible. A kit test (suite
 // `Rebalance`), not graded.
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "labrpc/runtime.h"
-#include "shardkv/ctrler/rebalance.h"
+#include "shardctrler/rebalance.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {

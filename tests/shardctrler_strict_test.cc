@@ -20,8 +20,8 @@
 #include "labrpc/channel.h"
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
-#include "shardkv/ctrler/client.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/client.h"
+#include "shardctrler/common.h"
 #include "tests/shardctrler_config.h"
 #include "tests/test_world.h"
 

@@ -216,7 +216,7 @@ class MutantFilesTest(unittest.TestCase):
     def test_stages_of_files(self):
         self.assertEqual(mutants.stages_of(["raft/raft.cc"]),
                          ["2A", "2B", "2C", "2D"])
-        self.assertEqual(mutants.stages_of(["shardkv/ctrler/server.cc"]),
+        self.assertEqual(mutants.stages_of(["shardctrler/server.cc"]),
                          ["4A", "4B"])
         self.assertEqual(mutants.stages_of(["shardkv/server.cc",
                                             "kvraft/server.cc"]),

@@ -1,5 +1,5 @@
 // The shard controller's server (Go's shardctrler/server.go); see server.h.
-#include "shardkv/ctrler/server.h"
+#include "shardctrler/server.h"
 
 #include <chrono>
 #include <utility>
@@ -8,7 +8,7 @@
 // SOLUTION END
 
 #include "labrpc/trace.h"
-#include "shardkv/ctrler/rebalance.h"
+#include "shardctrler/rebalance.h"
 
 namespace shardctrler {
 

@@ -12,8 +12,8 @@
 //
 // There is no snapshotting in 4A: a restarted server rebuilds its
 // configurations by re-applying its whole Raft log.
-#ifndef RAFTLAB_SHARDKV_CTRLER_SERVER_H_
-#define RAFTLAB_SHARDKV_CTRLER_SERVER_H_
+#ifndef RAFTLAB_SHARDCTRLER_SERVER_H_
+#define RAFTLAB_SHARDCTRLER_SERVER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -28,7 +28,7 @@
 #include "raft/apply_msg.h"
 #include "raft/persister.h"
 #include "raft/raft.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/common.h"
 
 namespace shardctrler {
 
@@ -165,4 +165,4 @@ std::shared_ptr<ShardCtrler> StartServer(
 
 }  // namespace shardctrler
 
-#endif  // RAFTLAB_SHARDKV_CTRLER_SERVER_H_
+#endif  // RAFTLAB_SHARDCTRLER_SERVER_H_

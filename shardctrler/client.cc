@@ -1,5 +1,5 @@
 // The shard controller's clerk (Go's shardctrler/client.go); see client.h.
-#include "shardkv/ctrler/client.h"
+#include "shardctrler/client.h"
 
 #include <chrono>
 #include <stdexcept>

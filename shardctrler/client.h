@@ -7,8 +7,8 @@
 //   shardctrler::Config c = ck.Query(-1);        // the latest
 //   ck.Move(3, 1);
 //   ck.Leave({1});
-#ifndef RAFTLAB_SHARDKV_CTRLER_CLIENT_H_
-#define RAFTLAB_SHARDKV_CTRLER_CLIENT_H_
+#ifndef RAFTLAB_SHARDCTRLER_CLIENT_H_
+#define RAFTLAB_SHARDCTRLER_CLIENT_H_
 
 #include <cstdint>
 #include <map>
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "labrpc/network.h"
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/common.h"
 
 namespace shardctrler {
 
@@ -86,4 +86,4 @@ class Clerk {
 
 }  // namespace shardctrler
 
-#endif  // RAFTLAB_SHARDKV_CTRLER_CLIENT_H_
+#endif  // RAFTLAB_SHARDCTRLER_CLIENT_H_

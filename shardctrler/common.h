@@ -8,8 +8,8 @@
 // configuration maps each of the kNShards shards to a group id (gid) and
 // each gid to its servers' names; configuration #0 has no groups and every
 // shard on gid 0, which means "no group".
-#ifndef RAFTLAB_SHARDKV_CTRLER_COMMON_H_
-#define RAFTLAB_SHARDKV_CTRLER_COMMON_H_
+#ifndef RAFTLAB_SHARDCTRLER_COMMON_H_
+#define RAFTLAB_SHARDCTRLER_COMMON_H_
 
 #include <array>
 #include <cstdint>
@@ -155,4 +155,4 @@ struct QueryReply {
 
 }  // namespace shardctrler
 
-#endif  // RAFTLAB_SHARDKV_CTRLER_COMMON_H_
+#endif  // RAFTLAB_SHARDCTRLER_COMMON_H_

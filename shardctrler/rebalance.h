@@ -5,13 +5,13 @@
 //
 //   std::array<int, kNShards> shards = config.shards;
 //   shards = Rebalance(shards, {1, 2, 3});   // gids sorted, no duplicates
-#ifndef RAFTLAB_SHARDKV_CTRLER_REBALANCE_H_
-#define RAFTLAB_SHARDKV_CTRLER_REBALANCE_H_
+#ifndef RAFTLAB_SHARDCTRLER_REBALANCE_H_
+#define RAFTLAB_SHARDCTRLER_REBALANCE_H_
 
 #include <array>
 #include <vector>
 
-#include "shardkv/ctrler/common.h"
+#include "shardctrler/common.h"
 
 namespace shardctrler {
 
@@ -41,4 +41,4 @@ int CountMoves(const std::array<int, kNShards>& a,
 
 }  // namespace shardctrler
 
-#endif  // RAFTLAB_SHARDKV_CTRLER_REBALANCE_H_
+#endif  // RAFTLAB_SHARDCTRLER_REBALANCE_H_

@@ -1,5 +1,5 @@
 // The shard controller's rebalancing rule; see rebalance.h.
-#include "shardkv/ctrler/rebalance.h"
+#include "shardctrler/rebalance.h"
 
 #include <algorithm>
 #include <map>
