@@ -147,6 +147,9 @@ class KVServer : public std::enable_shared_from_this<KVServer> {
   // The applier task: reads apply_ch_ and applies commands and snapshots in
   // log order, then snapshots when the Raft state grows too large.
   void Applier();
+  // Applies one message from Raft (a command or a snapshot) unless it is
+  // already reflected in the state; mu_ held.
+  void ApplyMsgLocked(const raft::ApplyMsg& m);
   // Executes the command at `index` unless it is a duplicate; mu_ held.
   void ApplyCommandLocked(int index, const Op& op);
   // The snapshot: last applied index, data_ and the duplicate table.

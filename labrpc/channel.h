@@ -106,6 +106,7 @@ class Channel {
 
  private:
   std::optional<T> PopLocked() {
+    LAB_ASSERT_HELD(mu_);
     if (items_.empty()) return std::nullopt;
     std::optional<T> v(std::move(items_.front()));
     items_.pop_front();

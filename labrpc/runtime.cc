@@ -236,6 +236,12 @@ void Mutex::Unlock() { impl_->Unlock(); }
 bool Mutex::TryLock() { return impl_->TryLock(); }
 bool Mutex::HeldByMe() const { return impl_->HeldByMe(); }
 
+void Mutex::FailNotHeld(const char* who) const {
+  throw MisuseError(std::string(who) + " requires mutex \"" + impl_->name() +
+                    "\", but the calling task (" + CurrentTaskName() +
+                    ") does not hold it: lock it before the call");
+}
+
 CondVar::CondVar(std::string name)
     : impl_(World::Current().backend_impl().NewCondVar(std::move(name))) {}
 CondVar::~CondVar() = default;

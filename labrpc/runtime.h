@@ -5,7 +5,8 @@
 // the sim backend possible.
 //
 // One World is one run of a test. It has one of two backends:
-//   real  OS threads, std mutexes and condition variables, the steady clock.
+//   real  OS threads (pooled), std mutexes, futex-based condition variables,
+//         the steady clock.
 //   sim   fibers on one OS thread, a virtual clock that jumps to the next timer
 //         when no task can run, and every random choice from one 64-bit seed;
 //         the same seed gives the same run, bit for bit.
@@ -237,6 +238,12 @@ class Mutex {
   bool TryLock();
   // True if the calling task holds this mutex.
   bool HeldByMe() const;
+  // Throws MisuseError unless the calling task holds this mutex, naming the
+  // mutex, the task and `who` (the code that requires it). Use it through
+  // LAB_ASSERT_HELD below.
+  void AssertHeld(const char* who) const {
+    if (!HeldByMe()) FailNotHeld(who);
+  }
 
   void lock() { Lock(); }
   void unlock() { Unlock(); }
@@ -244,8 +251,24 @@ class Mutex {
 
  private:
   friend class CondVar;
+  [[noreturn]] void FailNotHeld(const char* who) const;
   std::unique_ptr<internal::MutexImpl> impl_;
 };
+
+// The first line of every method that requires a lock (those named
+// ...Locked): LAB_ASSERT_HELD(mu_); fails the run at once, naming the
+// method, when a caller does not hold `mu`, instead of letting the race
+// corrupt state far from its cause. On by default (two virtual calls);
+// building with -DRAFTLAB_LOCK_CHECKS=0 (CMake option RAFTLAB_LOCK_CHECKS)
+// compiles the checks out.
+#ifndef RAFTLAB_LOCK_CHECKS
+#define RAFTLAB_LOCK_CHECKS 1
+#endif
+#if RAFTLAB_LOCK_CHECKS
+#define LAB_ASSERT_HELD(mu) (mu).AssertHeld(__PRETTY_FUNCTION__)
+#else
+#define LAB_ASSERT_HELD(mu) ((void)0)
+#endif
 
 using MutexLock = std::unique_lock<Mutex>;
 

@@ -45,6 +45,7 @@ class MutexImpl {
   virtual void Unlock() = 0;
   virtual bool TryLock() = 0;
   virtual bool HeldByMe() const = 0;
+  virtual const std::string& name() const = 0;
 };
 
 class CondVarImpl {

@@ -1,22 +1,30 @@
-// The real backend: one OS thread per running task (threads are pooled), std
-// mutexes and condition variables, the steady clock, and a Boost.Asio
-// io_context whose timers run AfterFunc. Stopping the world is a
-// std::stop_source: every cancellable wait is registered with its token, so a
-// stop request wakes them all and they throw Cancelled.
+// The real backend: one OS thread per running task (threads are pooled), the
+// steady clock, and a Boost.Asio io_context whose timers run AfterFunc.
+// Mutexes are std::mutex; condition variables, sleeps and the pool's
+// hand-offs are Linux futexes. Stopping the world is a std::stop_source:
+// every cancellable wait registers a callback with its token, so a stop
+// request wakes them all and they throw Cancelled.
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
+#include <cstring>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -34,13 +42,20 @@ using Clock = std::chrono::steady_clock;
 
 class RealMutex;
 
+// What a blocked task waits on, kept as pointers and a number so that
+// blocking allocates nothing; the watchdog formats it only for a report.
+enum class WaitKind { kNone, kMutex, kCondVar, kSleep };
+
 struct RealTask {
   uint64_t id = 0;
   std::string name;
   // What the task is blocked on, for the watchdog's reports (guarded by
-  // info_mu; empty while it runs).
+  // info_mu; kNone while it runs). `waiting_name` is the name of the Mutex
+  // or CondVar, which lives at least as long as the wait.
   std::mutex info_mu;
-  std::string waiting_on;
+  WaitKind waiting_kind = WaitKind::kNone;
+  const std::string* waiting_name = nullptr;
+  Duration sleep_for{};
   Clock::time_point since;
   // The Mutex it waits for, if any: its holder is looked up when a report
   // is made, since the holder seen at the start of the wait may be gone.
@@ -52,18 +67,22 @@ thread_local RealTask* current_task = nullptr;
 // Records what the current task blocks on for as long as it lives.
 class BlockedOn {
  public:
-  explicit BlockedOn(std::string what, const RealMutex* mutex = nullptr)
+  BlockedOn(WaitKind kind, const std::string* name,
+            const RealMutex* mutex = nullptr, Duration sleep_for = {})
       : task_(current_task) {
     if (task_ == nullptr) return;
     std::lock_guard<std::mutex> l(task_->info_mu);
-    task_->waiting_on = std::move(what);
+    task_->waiting_kind = kind;
+    task_->waiting_name = name;
     task_->waiting_for = mutex;
+    task_->sleep_for = sleep_for;
     task_->since = Clock::now();
   }
   ~BlockedOn() {
     if (task_ == nullptr) return;
     std::lock_guard<std::mutex> l(task_->info_mu);
-    task_->waiting_on.clear();
+    task_->waiting_kind = WaitKind::kNone;
+    task_->waiting_name = nullptr;
     task_->waiting_for = nullptr;
   }
   BlockedOn(const BlockedOn&) = delete;
@@ -72,6 +91,80 @@ class BlockedOn {
  private:
   RealTask* task_;
 };
+
+// Linux futexes on a 32-bit atomic word: the real backend's own blocking
+// primitive. A wait-and-notify through them costs one system call on each
+// side, where std::condition_variable_any costs two locks of its inner
+// mutex, a pthread condition variable and, when the waker still holds that
+// mutex, a second sleep of the woken thread.
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+// Sleeps while *word == expected, until woken or until `deadline` (steady
+// clock, which is CLOCK_MONOTONIC, the bitset wait's clock) passes. Returns
+// false once the deadline has passed; may return true spuriously.
+bool FutexWait(std::atomic<uint32_t>* word, uint32_t expected,
+               const Clock::time_point* deadline) {
+  timespec ts{};
+  if (deadline != nullptr) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        deadline->time_since_epoch())
+                        .count();
+    ts.tv_sec = ns / 1'000'000'000;
+    ts.tv_nsec = ns % 1'000'000'000;
+  }
+  const long r = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word),
+                         FUTEX_WAIT_BITSET_PRIVATE, expected,
+                         deadline != nullptr ? &ts : nullptr, nullptr,
+                         FUTEX_BITSET_MATCH_ANY);
+  return !(r != 0 && errno == ETIMEDOUT);
+}
+
+void FutexWake(std::atomic<uint32_t>* word, int n) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, n,
+          nullptr, nullptr, 0);
+}
+
+// Before a task sleeps on a futex it yields its CPU for a moment, checking
+// between yields whether its wait is over. An RPC's handler task and its
+// caller hand the CPU to each other: the scheduler runs them on one CPU,
+// where a yield passes straight to the other thread, while a futex sleep
+// costs a wake-up of a sleeping thread, often through an idle CPU. That
+// halves a round trip (bench/labrpc_bench's csw and cpu_us), and more on a
+// loaded machine. Bounded by count and by time: when nothing else is
+// runnable a yield returns at once, so a wait that does not end soon burns
+// a few microseconds; when other threads are runnable, one yield may run
+// them for a whole time slice, and the window is over, so that a busy
+// machine pays at most a switch or two more per wait. Never a pause loop,
+// which would keep the other thread of the pair off the CPU.
+constexpr int kMaxYields = 10;
+constexpr Duration kYieldWindow = std::chrono::microseconds(15);
+
+template <class Done>
+bool YieldUntil(Done done) {
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < kMaxYields; i++) {
+    if (done()) return true;
+    sched_yield();
+    if (Clock::now() - start > kYieldWindow) break;
+  }
+  return done();
+}
+
+// Names the OS thread after its task (Linux keeps 15 characters), so that
+// sanitizer reports and debuggers name the task. Pooled threads mostly run
+// tasks of one name ("labrpc handler ..."), so an unchanged name skips the
+// system call.
+void NameThread(const std::string& name) {
+  thread_local char current[16] = "";
+  char want[16];
+  const size_t n = std::min<size_t>(name.size(), 15);
+  std::memcpy(want, name.data(), n);
+  want[n] = '\0';
+  if (std::strcmp(want, current) == 0) return;
+  std::memcpy(current, want, sizeof want);
+  pthread_setname_np(pthread_self(), want);
+}
 
 // The longest wait handed to the standard library: a century is "never" in
 // practice, and the library computes now() + timeout, which overflows (and
@@ -99,7 +192,7 @@ class RealMutex : public MutexImpl {
     return owner_.load(std::memory_order_relaxed) == current_task &&
            current_task != nullptr;
   }
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
   RealTask* owner() const { return owner_.load(std::memory_order_relaxed); }
   // When the current owner took it, and which acquisition that was (so the
   // watchdog reports one long hold once).
@@ -119,6 +212,11 @@ class RealMutex : public MutexImpl {
   std::atomic<uint64_t> acquisitions_{0};
 };
 
+// A condition variable as a futex word that every notification bumps. A
+// waiter reads the word while it still holds the caller's mutex and sleeps
+// only while the word is unchanged, so a notification made after that (even
+// before the sleep begins) is never lost, and one made before it is not
+// remembered.
 class RealCondVar : public CondVarImpl {
  public:
   RealCondVar(RealBackend* b, std::string name)
@@ -127,29 +225,32 @@ class RealCondVar : public CondVarImpl {
   bool WaitFor(MutexImpl& mu, Duration timeout) override {
     return WaitImpl(mu, &timeout);
   }
-  void NotifyOne() override {
-    {
-      std::lock_guard<std::mutex> l(m_);
-      generation_++;
-    }
-    cv_.notify_one();
-  }
-  void NotifyAll() override {
-    {
-      std::lock_guard<std::mutex> l(m_);
-      generation_++;
-    }
-    cv_.notify_all();
-  }
+  void NotifyOne() override { Notify(1); }
+  void NotifyAll() override { Notify(INT_MAX); }
 
  private:
   bool WaitImpl(MutexImpl& mu, const Duration* timeout);
+  void Notify(int n) {
+    // Both seq_cst: either this sees the waiter counted in sleepers_, or the
+    // waiter's read of seq_ after counting itself sees this bump and does
+    // not sleep. A waiter still yielding is not counted: it needs no wake.
+    seq_.fetch_add(1);
+    if (sleepers_.load() > 0) FutexWake(&seq_, n);
+  }
   RealBackend* b_;
   std::string name_;
-  std::mutex m_;  // guards generation_; taken before the caller's mutex is
-                  // released, so no notification is lost
-  std::condition_variable_any cv_;
-  uint64_t generation_ = 0;
+  std::atomic<uint32_t> seq_{0};
+  std::atomic<uint32_t> sleepers_{0};  // waiters past their yields
+};
+
+// One pooled OS thread's mailbox. Go fills task and fn under the backend's
+// mu_ while the worker is parked, then releases it with state = kRun, and
+// wakes it only if it got as far as kSleeping.
+struct WorkerSlot {
+  static constexpr uint32_t kParked = 0, kSleeping = 1, kRun = 2, kExit = 3;
+  std::atomic<uint32_t> state{kRun};
+  std::unique_ptr<RealTask> task;
+  std::function<void()> fn;
 };
 
 class RealBackend : public Backend {
@@ -171,7 +272,7 @@ class RealBackend : public Backend {
   void Yield() override {
     Check();
     // A cancellation point, as under sim.
-    if (stop_.stop_requested()) throw Cancelled{};
+    if (stop_requested()) throw Cancelled{};
     std::this_thread::yield();
   }
   Duration Now() override {
@@ -180,7 +281,7 @@ class RealBackend : public Backend {
   }
   uint64_t RandUint64() override {
     Check();
-    std::lock_guard<std::mutex> l(mu_);
+    std::lock_guard<std::mutex> l(rng_mu_);
     return rng_.Next();
   }
   std::string CurrentTaskName() override {
@@ -202,7 +303,8 @@ class RealBackend : public Backend {
   }
 
   void Check() const { CheckCaller(world_); }
-  std::stop_token stop_token() const { return stop_.get_token(); }
+  const std::stop_token& stop_token() const { return stop_token_; }
+  bool stop_requested() const { return stop_.stop_requested(); }
   const WorldOptions& options() const { return options_; }
   void RegisterMutex(RealMutex* m) {
     std::lock_guard<std::mutex> l(mutexes_mu_);
@@ -215,8 +317,7 @@ class RealBackend : public Backend {
   }
 
  private:
-  void StartTask(std::unique_ptr<RealTask> task, std::function<void()> fn);
-  void Worker(std::unique_ptr<RealTask> task, std::function<void()> fn);
+  void Worker(WorkerSlot* slot);
   void JoinWorkers();
   void RunTaskBody(RealTask* task, std::function<void()>& fn);
   void RecordError(std::exception_ptr e);
@@ -237,23 +338,26 @@ class RealBackend : public Backend {
 
   World* world_;
   WorldOptions options_;
-  std::mutex mu_;  // guards rng_, live_, first_error_, next_id_
+  std::mutex mu_;      // guards live_, first_error_, next_id_, root_
+  std::mutex rng_mu_;  // guards rng_
   std::condition_variable all_done_;
   Rng rng_;
   Clock::time_point start_;
   std::stop_source stop_;
+  // One token for the world's waits: copying one per wait would touch the
+  // shared stop state's reference count from every thread.
+  const std::stop_token stop_token_ = stop_.get_token();
   uint64_t next_id_ = 0;
   RealTask* root_ = nullptr;            // guarded by mu_, while Run runs
   std::map<uint64_t, RealTask*> live_;  // live non-root tasks, by id
-  // The worker pool: idle workers wait on work_ready_ for pending_ tasks.
-  // idle_workers_ counts idle workers not yet claimed by a pending task.
-  std::condition_variable work_ready_;
-  std::deque<std::pair<std::unique_ptr<RealTask>, std::function<void()>>>
-      pending_;
-  int idle_workers_ = 0;
-  bool workers_exit_ = false;
-  std::mutex workers_mu_;  // guards workers_
-  std::vector<std::thread> workers_;
+  // The worker pool. A worker that has finished its task parks on its own
+  // futex word in idle_ (most recent last); Go hands a task to the last
+  // one, so a start wakes exactly one thread, and the one whose cache is
+  // warmest. Lock order: mu_, then workers_mu_.
+  std::vector<WorkerSlot*> idle_;  // guarded by mu_
+  bool workers_exit_ = false;      // guarded by mu_
+  std::mutex workers_mu_;          // guards workers_
+  std::vector<std::pair<std::thread, std::unique_ptr<WorkerSlot>>> workers_;
   std::exception_ptr first_error_;
 
   // AfterFunc's timers run on one io_context thread, started on first use.
@@ -263,11 +367,6 @@ class RealBackend : public Backend {
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       work_;
   std::thread io_thread_;
-
-  // Sleepers wait here (with the stop token) rather than in sleep_for, so
-  // that a stopping world wakes them.
-  std::mutex sleep_mu_;
-  std::condition_variable_any sleep_cv_;
 
   // Every live Mutex of the world, for the watchdog. Lock order: mu_, then
   // mutexes_mu_, then a task's info_mu.
@@ -298,7 +397,7 @@ void RealMutex::Lock() {
                       TaskLabel(current_task) + " (it is not recursive)");
   }
   if (!m_.try_lock()) {
-    BlockedOn b("Mutex '" + name_ + "'", this);
+    BlockedOn b(WaitKind::kMutex, &name_, this);
     m_.lock();
   }
   Acquired();
@@ -352,22 +451,29 @@ bool RealCondVar::WaitImpl(MutexImpl& mu_impl, const Duration* timeout) {
                       TaskLabel(current_task) + " without holding Mutex '" +
                       mu.name() + "'");
   }
-  std::stop_token stop = b_->stop_token();
-  if (stop.stop_requested()) throw Cancelled{};
-  std::unique_lock<std::mutex> lk(m_);
-  uint64_t generation = generation_;
+  if (b_->stop_requested()) throw Cancelled{};
+  Clock::time_point deadline;
+  if (timeout != nullptr) deadline = Clock::now() + ClampWait(*timeout);
+  const uint32_t seq = seq_.load();
   mu.Unlock();
-  auto notified = [&] { return generation_ != generation; };
-  BlockedOn blocked("CondVar '" + name_ + "'");
-  bool woken;
-  if (timeout == nullptr) {
-    woken = cv_.wait(lk, stop, notified);
-  } else {
-    woken = cv_.wait_for(lk, stop, ClampWait(*timeout), notified);
+  bool woken = true;
+  {
+    BlockedOn blocked(WaitKind::kCondVar, &name_);
+    // A stop request bumps the word too, so the wait below ends at once.
+    std::stop_callback on_stop(b_->stop_token(), [this] { Notify(INT_MAX); });
+    if (!YieldUntil([&] { return seq_.load() != seq; })) {
+      sleepers_.fetch_add(1);
+      while (seq_.load() == seq) {
+        if (!FutexWait(&seq_, seq, timeout != nullptr ? &deadline : nullptr)) {
+          woken = seq_.load() != seq;
+          break;
+        }
+      }
+      sleepers_.fetch_sub(1);
+    }
   }
-  lk.unlock();
   mu.Lock();
-  if (stop.stop_requested()) throw Cancelled{};
+  if (b_->stop_requested()) throw Cancelled{};
   return woken;
 }
 
@@ -412,9 +518,7 @@ void RealBackend::Run(std::function<void()> root) {
 void RealBackend::RunTaskBody(RealTask* task, std::function<void()>& fn) {
   SetCurrentWorld(world_);
   current_task = task;
-  // The thread takes the task's name, so that sanitizer reports (and
-  // debuggers) name the task; Linux keeps at most 15 characters.
-  pthread_setname_np(pthread_self(), task->name.substr(0, 15).c_str());
+  NameThread(task->name);
   try {
     fn();
   } catch (const Cancelled&) {
@@ -436,48 +540,62 @@ void RealBackend::RunTaskBody(RealTask* task, std::function<void()>& fn) {
 void RealBackend::Go(std::string name, std::function<void()> fn) {
   if (current_task != nullptr) Check();
   auto task = std::make_unique<RealTask>();
+  task->name = std::move(name);
+  WorkerSlot* slot = nullptr;
   {
     std::lock_guard<std::mutex> l(mu_);
     task->id = next_id_++;
-    task->name = std::move(name);
     live_.emplace(task->id, task.get());
-  }
-  StartTask(std::move(task), std::move(fn));
-}
-
-void RealBackend::StartTask(std::unique_ptr<RealTask> task,
-                            std::function<void()> fn) {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (idle_workers_ > 0) {
-      pending_.emplace_back(std::move(task), std::move(fn));
-      idle_workers_--;  // claimed: the next Go must not count on it
-      work_ready_.notify_one();
-      return;
+    if (!idle_.empty()) {
+      slot = idle_.back();
+      idle_.pop_back();
+      slot->task = std::move(task);
+      slot->fn = std::move(fn);
     }
   }
+  if (slot != nullptr) {
+    if (slot->state.exchange(WorkerSlot::kRun) == WorkerSlot::kSleeping) {
+      FutexWake(&slot->state, 1);
+    }
+    return;
+  }
+  auto fresh = std::make_unique<WorkerSlot>();
+  fresh->task = std::move(task);
+  fresh->fn = std::move(fn);
+  WorkerSlot* raw = fresh.get();
   std::lock_guard<std::mutex> l(workers_mu_);
-  workers_.emplace_back(&RealBackend::Worker, this, std::move(task),
-                        std::move(fn));
+  workers_.emplace_back(std::thread(&RealBackend::Worker, this, raw),
+                        std::move(fresh));
 }
 
 // A worker thread runs its first task, then further tasks handed to it by
-// StartTask, and exits when the world ends. Reusing threads keeps a task
-// start (one per RPC) at a queue hand-off instead of a thread creation.
-void RealBackend::Worker(std::unique_ptr<RealTask> task,
-                         std::function<void()> fn) {
+// Go, and exits when the world ends. Reusing threads keeps a task start
+// (one per RPC) at one futex wake instead of a thread creation.
+void RealBackend::Worker(WorkerSlot* slot) {
   while (true) {
-    RunTaskBody(task.get(), fn);
-    std::unique_lock<std::mutex> l(mu_);
-    live_.erase(task->id);
-    if (live_.empty()) all_done_.notify_all();
-    task.reset();
-    idle_workers_++;
-    work_ready_.wait(l, [&] { return !pending_.empty() || workers_exit_; });
-    if (pending_.empty()) return;  // the world is over
-    task = std::move(pending_.front().first);
-    fn = std::move(pending_.front().second);
-    pending_.pop_front();
+    RunTaskBody(slot->task.get(), slot->fn);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      live_.erase(slot->task->id);
+      if (live_.empty()) all_done_.notify_all();
+      slot->task.reset();
+      if (workers_exit_) return;
+      slot->state.store(WorkerSlot::kParked, std::memory_order_relaxed);
+      idle_.push_back(slot);
+    }
+    // Parked until Go (kRun) or JoinWorkers (kExit) releases it.
+    auto released = [slot] {
+      return slot->state.load(std::memory_order_acquire) >= WorkerSlot::kRun;
+    };
+    uint32_t parked = WorkerSlot::kParked;
+    if (!YieldUntil(released) &&
+        slot->state.compare_exchange_strong(parked, WorkerSlot::kSleeping)) {
+      while (!released()) {
+        FutexWait(&slot->state, WorkerSlot::kSleeping, nullptr);
+      }
+    }
+    const uint32_t state = slot->state.load(std::memory_order_acquire);
+    if (state == WorkerSlot::kExit) return;
   }
 }
 
@@ -485,10 +603,15 @@ void RealBackend::JoinWorkers() {
   {
     std::lock_guard<std::mutex> l(mu_);
     workers_exit_ = true;
+    for (WorkerSlot* slot : idle_) {
+      if (slot->state.exchange(WorkerSlot::kExit) == WorkerSlot::kSleeping) {
+        FutexWake(&slot->state, 1);
+      }
+    }
+    idle_.clear();
   }
-  work_ready_.notify_all();
   std::lock_guard<std::mutex> l(workers_mu_);
-  for (std::thread& t : workers_) t.join();
+  for (auto& [thread, slot] : workers_) thread.join();
   workers_.clear();
 }
 
@@ -513,13 +636,18 @@ void RealBackend::AfterFunc(Duration delay, std::function<void()> fn) {
 
 void RealBackend::Sleep(Duration d) {
   Check();
-  std::stop_token stop = stop_.get_token();
-  if (stop.stop_requested()) throw Cancelled{};
+  if (stop_requested()) throw Cancelled{};
   if (d <= Duration::zero()) return;
-  BlockedOn blocked("Sleep for " + FormatDuration(d));
-  std::unique_lock<std::mutex> lk(sleep_mu_);
-  sleep_cv_.wait_for(lk, stop, ClampWait(d), [] { return false; });
-  if (stop.stop_requested()) throw Cancelled{};
+  const Clock::time_point deadline = Clock::now() + ClampWait(d);
+  BlockedOn blocked(WaitKind::kSleep, nullptr, nullptr, d);
+  std::atomic<uint32_t> stopped{0};
+  std::stop_callback on_stop(stop_token_, [&stopped] {
+    stopped.store(1);
+    FutexWake(&stopped, 1);
+  });
+  while (stopped.load() == 0 && FutexWait(&stopped, 0, &deadline)) {
+  }
+  if (stop_requested()) throw Cancelled{};
 }
 
 void RealBackend::RecordError(std::exception_ptr e) {
@@ -596,8 +724,19 @@ bool RealBackend::AliveLocked(const RealTask* t) const {
 std::string RealBackend::DescribeLocked(RealTask* t) {
   std::lock_guard<std::mutex> l(t->info_mu);
   std::string out = TaskLabel(t);
-  if (t->waiting_on.empty()) return out + ", running";
-  out += ", blocked on " + t->waiting_on;
+  switch (t->waiting_kind) {
+    case WaitKind::kNone:
+      return out + ", running";
+    case WaitKind::kMutex:
+      out += ", blocked on Mutex '" + *t->waiting_name + "'";
+      break;
+    case WaitKind::kCondVar:
+      out += ", blocked on CondVar '" + *t->waiting_name + "'";
+      break;
+    case WaitKind::kSleep:
+      out += ", blocked on Sleep for " + FormatDuration(t->sleep_for);
+      break;
+  }
   // While t waits for (or has just taken) it, the Mutex lives; its holder
   // is named only if that task is still alive (mu_ is held).
   if (t->waiting_for != nullptr) {

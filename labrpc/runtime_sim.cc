@@ -138,7 +138,7 @@ class SimMutex : public MutexImpl {
   bool TryLock() override;
   bool HeldByMe() const override;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
   SimTask* owner() const { return owner_; }
   Duration acquired_at() const { return acquired_at_; }
   // Releases the mutex from its owner and hands it to the next waiter.

@@ -212,6 +212,7 @@ std::shared_ptr<labrpc::Service> Raft::service() {
 
 void Raft::Persist() {
   // SOLUTION BEGIN
+  LAB_ASSERT_HELD(mu_);
   if (Ablated("persistence")) return;
   persister_->Save(EncodeStateLocked(), snapshot_);
   LAB_TRACE("persist", me_, "save: term %d, voted for %d, log (%d, %d]",
@@ -265,6 +266,7 @@ void Raft::ReadPersist(const labrpc::Bytes& data) {
 
 // SOLUTION BEGIN
 labrpc::Bytes Raft::EncodeStateLocked() const {
+  LAB_ASSERT_HELD(mu_);
   return labrpc::Encoder()
       .Put(current_term_)
       .Put(voted_for_)
@@ -331,6 +333,7 @@ void Raft::Ticker() {
 // Elections.
 
 void Raft::ResetElectionTimerLocked() {
+  LAB_ASSERT_HELD(mu_);
   // The ablation draws nothing, like a student's Raft that forgot to.
   const int spread = Ablated("fixed_election_timeout")
                          ? 0
@@ -340,6 +343,7 @@ void Raft::ResetElectionTimerLocked() {
 }
 
 void Raft::BecomeFollowerLocked(int term) {
+  LAB_ASSERT_HELD(mu_);
   if (term > current_term_) {
     LAB_TRACE("term", me_, "term %d -> %d", current_term_, term);
     current_term_ = term;
@@ -355,6 +359,7 @@ void Raft::BecomeFollowerLocked(int term) {
 }
 
 void Raft::StartElectionLocked() {
+  LAB_ASSERT_HELD(mu_);
   // Rules for Servers, Candidates: "On conversion to candidate, start
   // election: increment currentTerm, vote for self, reset election timer,
   // send RequestVote RPCs to all other servers".
@@ -402,6 +407,7 @@ void Raft::SendRequestVote(int peer, RequestVoteArgs args) {
 }
 
 bool Raft::HasQuorumLocked(labrpc::Duration now) const {
+  LAB_ASSERT_HELD(mu_);
   int heard = 1;  // itself
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
     if (peer != me_ && now - last_contact_[peer] < kLeaderQuorumTimeout) {
@@ -412,6 +418,7 @@ bool Raft::HasQuorumLocked(labrpc::Duration now) const {
 }
 
 void Raft::BecomeLeaderLocked() {
+  LAB_ASSERT_HELD(mu_);
   role_ = Role::kLeader;
   LAB_TRACE("leader", me_, "leader for term %d (log (%d, %d])", current_term_,
             log_.snapshot_index(), log_.last_index());
@@ -469,6 +476,7 @@ void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
 // Log replication.
 
 void Raft::ScheduleReplicationLocked() {
+  LAB_ASSERT_HELD(mu_);
   if (replication_scheduled_) return;
   replication_scheduled_ = true;
   std::shared_ptr<Raft> self = shared_from_this();
@@ -481,6 +489,7 @@ void Raft::ScheduleReplicationLocked() {
 }
 
 void Raft::BroadcastLocked(bool heartbeat) {
+  LAB_ASSERT_HELD(mu_);
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
     if (peer != me_ &&
         (heartbeat || latest_returned_[peer] == calls_sent_[peer])) {
@@ -490,10 +499,12 @@ void Raft::BroadcastLocked(bool heartbeat) {
 }
 
 void Raft::CallReturnedLocked(int peer, int64_t call) {
+  LAB_ASSERT_HELD(mu_);
   if (call == calls_sent_[peer]) latest_returned_[peer] = call;
 }
 
 void Raft::SendPendingLocked(int peer, int leader_commit) {
+  LAB_ASSERT_HELD(mu_);
   if (latest_returned_[peer] == calls_sent_[peer] &&
       (next_index_[peer] <= log_.last_index() ||
        leader_commit < commit_index_)) {
@@ -502,6 +513,7 @@ void Raft::SendPendingLocked(int peer, int leader_commit) {
 }
 
 void Raft::SendToPeerLocked(int peer) {
+  LAB_ASSERT_HELD(mu_);
   std::shared_ptr<Raft> self = shared_from_this();
   const int64_t call = ++calls_sent_[peer];
   if (next_index_[peer] <= log_.snapshot_index()) {
@@ -600,6 +612,7 @@ void Raft::SendAppendEntries(int peer, int64_t call, AppendEntriesArgs args) {
 }
 
 void Raft::AdvanceCommitLocked() {
+  LAB_ASSERT_HELD(mu_);
   // The highest index stored on a majority is the median of match_index_
   // (sorted descending, position n/2).
   std::vector<int> match = match_index_;

@@ -228,6 +228,7 @@ void ShardCtrler::Applier() {
 }
 
 void ShardCtrler::ApplyCommandLocked(int index, const Op& op) {
+  LAB_ASSERT_HELD(mu_);
   Outcome out;
   out.client_id = op.client_id;
   out.seq = op.seq;
@@ -254,6 +255,7 @@ void ShardCtrler::ApplyCommandLocked(int index, const Op& op) {
 }
 
 Err ShardCtrler::ApplyChangeLocked(const Op& op) {
+  LAB_ASSERT_HELD(mu_);
   // Checked here, not in the handler: the configuration may change between
   // Start and apply (two clerks joining the same gid), and every replica
   // must reach the same verdict.
@@ -292,6 +294,7 @@ Err ShardCtrler::ApplyChangeLocked(const Op& op) {
 }
 
 const Config& ShardCtrler::QueryLocked(int num) const {
+  LAB_ASSERT_HELD(mu_);
   if (num < 0 || num >= static_cast<int>(configs_.size())) {
     return configs_.back();
   }

@@ -378,6 +378,7 @@ void ShardKV::Applier() {
 
 Err ShardKV::ApplyCommandLocked(const labrpc::Bytes& command,
                                 std::string* value) {
+  LAB_ASSERT_HELD(mu_);
   labrpc::Decoder d(command);
   EntryKind kind;
   d.Get(&kind);
@@ -470,6 +471,7 @@ Err ShardKV::ApplyCommandLocked(const labrpc::Bytes& command,
 }
 
 void ShardKV::ApplyConfigLocked(const shardctrler::Config& next) {
+  LAB_ASSERT_HELD(mu_);
   // One at a time, in order, and only once the current one is settled;
   // anything else is a duplicate proposal.
   if (next.num != cur_config_.num + 1 || !SettledLocked()) return;
@@ -497,12 +499,14 @@ void ShardKV::ApplyConfigLocked(const shardctrler::Config& next) {
 }
 
 bool ShardKV::ServesLocked(int shard) const {
+  LAB_ASSERT_HELD(mu_);
   return cur_config_.shards[shard] == gid_ &&
          (shards_[shard].state == ShardState::kServing ||
           shards_[shard].state == ShardState::kGC);
 }
 
 bool ShardKV::SettledLocked() const {
+  LAB_ASSERT_HELD(mu_);
   for (const Shard& sh : shards_) {
     if (sh.state != ShardState::kServing && sh.state != ShardState::kAbsent) {
       return false;
@@ -512,6 +516,7 @@ bool ShardKV::SettledLocked() const {
 }
 
 labrpc::Bytes ShardKV::EncodeSnapshotLocked() const {
+  LAB_ASSERT_HELD(mu_);
   return labrpc::Encoder()
       .Put(last_applied_)
       .Put(cur_config_)
@@ -521,6 +526,7 @@ labrpc::Bytes ShardKV::EncodeSnapshotLocked() const {
 }
 
 void ShardKV::InstallSnapshotLocked(const labrpc::Bytes& snapshot) {
+  LAB_ASSERT_HELD(mu_);
   int index = 0;
   shardctrler::Config cur, prev;
   std::array<Shard, kNShards> shards;
@@ -644,7 +650,7 @@ void ShardKV::PullTask(int config_num, int shard,
     break;
   }
   labrpc::MutexLock l(mu_);
-  AwaitAppliedLocked(l, index);
+  AwaitAppliedLocked(index);
   pulling_.erase(shard);
 }
 
@@ -668,12 +674,12 @@ void ShardKV::DeleteTask(int config_num, int shard,
     break;
   }
   labrpc::MutexLock l(mu_);
-  AwaitAppliedLocked(l, index);
+  AwaitAppliedLocked(index);
   deleting_.erase(shard);
 }
 
-void ShardKV::AwaitAppliedLocked(labrpc::MutexLock& l, int index) {
-  (void)l;
+void ShardKV::AwaitAppliedLocked(int index) {
+  LAB_ASSERT_HELD(mu_);
   const labrpc::Duration deadline = labrpc::Now() + kMaxWait;
   while (index > 0 && last_applied_ < index && !Killed() &&
          labrpc::Now() < deadline) {

@@ -182,7 +182,7 @@ class ShardKV : public std::enable_shared_from_this<ShardKV> {
   void DeleteTask(int config_num, int shard, std::vector<std::string> servers);
   // Waits (a little) until log index `index` is applied, so that the
   // migrator does not start the same work again meanwhile; mu_ held.
-  void AwaitAppliedLocked(labrpc::MutexLock& l, int index);
+  void AwaitAppliedLocked(int index);
   // The end to a server, made once per name. Own lock (ends_mu_), so it
   // can be called without mu_.
   std::shared_ptr<labrpc::ClientEnd> EndFor(const std::string& server_name);

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -770,6 +772,50 @@ TEST(Runtime, RecursiveLockIsMisuse) {
   });
 }
 
+// A method that requires a lock, as the reference solutions' ...Locked ones.
+struct GuardedCounter {
+  labrpc::Mutex mu{"counter-mu"};
+  int n = 0;
+  void IncrementLocked() {
+    LAB_ASSERT_HELD(mu);
+    n++;
+  }
+};
+
+TEST(Runtime, AssertHeldFailsACallerWithoutTheLock) {
+  RunInWorld([] {
+    GuardedCounter c;
+    {
+      labrpc::MutexLock l(c.mu);
+      c.IncrementLocked();  // held: fine
+    }
+    EXPECT_EQ(c.n, 1);
+#if RAFTLAB_LOCK_CHECKS
+    try {
+      c.IncrementLocked();
+      ADD_FAILURE() << "an unlocked call to a ...Locked method did not throw";
+    } catch (const MisuseError& e) {
+      EXPECT_TRUE(Contains(e.what(), "IncrementLocked"));
+      EXPECT_TRUE(Contains(e.what(), "requires mutex \"counter-mu\""));
+      EXPECT_TRUE(Contains(e.what(), "(root)"));
+    }
+    EXPECT_EQ(c.n, 1);
+    // Held by another task is not held by the caller.
+    labrpc::MutexLock l(c.mu);
+    labrpc::WaitGroup wg;
+    wg.Add(1);
+    labrpc::Go("other", [&] {
+      EXPECT_THROW(c.IncrementLocked(), MisuseError);
+      wg.Done();
+    });
+    wg.Wait();
+    EXPECT_EQ(c.n, 1);
+#else
+    GTEST_SKIP() << "built with RAFTLAB_LOCK_CHECKS=0";
+#endif
+  });
+}
+
 TEST(Runtime, CondVarWaitWithoutMutexIsMisuse) {
   RunInWorld([] {
     labrpc::Mutex mu("cv-guard");
@@ -1389,6 +1435,160 @@ TEST(Runtime, TaskProgressesWhileRootSleeps) {
     }
     wg.Wait();
   });
+}
+
+// ------------------------------------------- the real backend's hand-offs
+//
+// Under real, a waiter yields its CPU a few times before it sleeps on a
+// futex, and a pooled worker does the same while parked; a notification or
+// a task start wakes the thread only if it got as far as sleeping. A
+// hand-off lost between those two phases hangs its waiter, so these tests
+// hand off thousands of times with gaps that land in each phase: none,
+// a few microseconds, and long enough that the other side sleeps. They
+// build real worlds whatever LAB_RUNTIME says.
+
+labrpc::WorldOptions RealOptions() {
+  labrpc::WorldOptions o;
+  o.backend = labrpc::Backend::kReal;
+  return o;
+}
+
+// The gap before the i-th hand-off: none, short, or long enough to sleep.
+void HandOffGap(int i) {
+  switch (i % 3) {
+    case 0:
+      break;
+    case 1:
+      labrpc::Sleep(std::chrono::microseconds(20));
+      break;
+    default:
+      labrpc::Sleep(std::chrono::microseconds(500));
+      break;
+  }
+}
+
+TEST(Runtime, RealCondVarHandOffsLoseNoWakeUp) {
+  constexpr int kRounds = 1500;
+  int timeouts = 0;
+  RunInWorld(RealOptions(), [&] {
+    labrpc::Mutex mu("pingpong");
+    labrpc::CondVar cv("pingpong");
+    int turn = 0;  // even: the root's move, odd: the echo's
+    labrpc::WaitGroup wg;
+    wg.Add(1);
+    // Each side waits with a generous timeout: a lost wake-up shows as a
+    // time-out, which ends the test, instead of a hang.
+    auto await = [&](int parity) {
+      while (turn % 2 != parity) {
+        if (!cv.WaitFor(mu, seconds(5)) && turn % 2 != parity) {
+          timeouts++;
+          return false;
+        }
+      }
+      return true;
+    };
+    labrpc::Go("echo", [&] {
+      for (int i = 0; i < kRounds; i++) {
+        MutexLock l(mu);
+        if (!await(1)) break;
+        l.unlock();
+        HandOffGap(i + 1);
+        l.lock();
+        turn++;
+        cv.NotifyOne();
+      }
+      wg.Done();
+    });
+    for (int i = 0; i < kRounds; i++) {
+      HandOffGap(i);
+      MutexLock l(mu);
+      turn++;
+      cv.NotifyOne();
+      if (!await(0)) return;
+    }
+    wg.Wait();
+    MutexLock l(mu);
+    EXPECT_EQ(turn, 2 * kRounds);
+  });
+  EXPECT_EQ(timeouts, 0) << "wake-ups lost between yielding and sleeping";
+}
+
+TEST(Runtime, RealPooledWorkersStartEveryTaskAndAreReused) {
+  constexpr int kTasks = 300;
+  int timeouts = 0;
+  std::set<std::thread::id> threads;
+  RunInWorld(RealOptions(), [&] {
+    labrpc::Mutex mu("started");
+    labrpc::CondVar cv("started");
+    int done = 0;
+    auto await = [&](int n) {
+      MutexLock l(mu);
+      while (done < n) {
+        if (!cv.WaitFor(mu, seconds(5)) && done < n) {
+          timeouts++;
+          return false;
+        }
+      }
+      return true;
+    };
+    for (int i = 0; i < kTasks; i++) {
+      // Start each task only after the previous one ended, so that it
+      // reaches a parked worker (yielding or asleep, by the gap).
+      HandOffGap(i);
+      labrpc::Go("step", [&] {
+        MutexLock l(mu);
+        threads.insert(std::this_thread::get_id());
+        done++;
+        cv.NotifyAll();
+      });
+      if (!await(i + 1)) return;
+    }
+    // And many at once: every one starts, on pooled threads or new ones.
+    for (int i = 0; i < 50; i++) {
+      labrpc::Go("burst", [&] {
+        MutexLock l(mu);
+        done++;
+        cv.NotifyAll();
+      });
+    }
+    await(kTasks + 50);
+  });
+  EXPECT_EQ(timeouts, 0) << "a task handed to a parked worker never started";
+  // A worker goes back to the pool as soon as its task ends, long before a
+  // 500 us gap is over; a thread per task would mean the pool is not used.
+  EXPECT_LE(threads.size(), 20u);
+}
+
+TEST(Runtime, RealPooledThreadTakesEachTasksName) {
+  std::vector<std::string> seen;
+  RunInWorld(RealOptions(), [&] {
+    labrpc::Mutex mu("names");
+    const std::vector<std::string> names = {"alpha", "a-name-longer-than-15",
+                                            "alpha", "beta"};
+    for (int round = 0; round < 3; round++) {
+      for (const std::string& name : names) {
+        labrpc::WaitGroup wg;
+        wg.Add(1);
+        labrpc::Go(name, [&] {
+          char buf[16] = "";
+          pthread_getname_np(pthread_self(), buf, sizeof buf);
+          {
+            MutexLock l(mu);
+            seen.push_back(buf);
+          }
+          wg.Done();
+        });
+        wg.Wait();
+      }
+    }
+  });
+  ASSERT_EQ(seen.size(), 12u);
+  for (size_t i = 0; i < seen.size(); i += 4) {
+    EXPECT_EQ(seen[i], "alpha");
+    EXPECT_EQ(seen[i + 1], "a-name-longer-t");  // Linux keeps 15 characters
+    EXPECT_EQ(seen[i + 2], "alpha");
+    EXPECT_EQ(seen[i + 3], "beta");
+  }
 }
 
 }  // namespace
