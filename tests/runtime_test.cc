@@ -772,7 +772,7 @@ TEST(Runtime, RecursiveLockIsMisuse) {
   });
 }
 
-// A method that requires a lock, as the reference solutions' ...Locked ones.
+// A method that requires its caller to hold a lock (one named ...Locked).
 struct GuardedCounter {
   labrpc::Mutex mu{"counter-mu"};
   int n = 0;
