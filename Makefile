@@ -21,6 +21,14 @@
 #                          labrpc's round trip next to the Go labs' figures
 #                          (scripts/bench.py, bench/go_figures.tsv)
 #   make bench-rpc         the labrpc benchmarks alone (bench/labrpc_bench)
+#   make nemesis [ROUNDS=20] [ARGS='--seed 42']
+#                          the nemesis test of a 5-process raftkv cluster,
+#                          a longer schedule than ctest's Deploy.Nemesis
+#                          (scripts/nemesis.py)
+#   make kvbench [ARGS='--ops 5000']
+#                          raftkv against etcd on loopback, 1 and 16
+#                          clients, put and get (scripts/kvbench.py;
+#                          installs etcd-server if missing)
 #   make fuzz [FUZZ_TIME=60] [FUZZ_RUNS=10000000] [FUZZ_TARGETS=frame_decoder]
 #                          the libFuzzer targets (fuzz/), built with clang
 #                          in build-fuzz/, each for FUZZ_TIME seconds or
@@ -151,6 +159,18 @@ bench: configure
 bench-rpc: configure
 	cmake --build $(BUILD) -j $(JOBS) --target labrpc_bench
 	$(BUILD)/bench/labrpc_bench --benchmark_min_time=1
+
+# The deployment's end-to-end runs: real server processes on 127.0.0.1.
+ROUNDS ?= 20
+DEPLOY_TARGETS = raftkv raftkv-server lincheck
+.PHONY: nemesis kvbench
+nemesis: configure
+	cmake --build $(BUILD) -j $(JOBS) --target $(DEPLOY_TARGETS)
+	python3 scripts/nemesis.py --build-dir $(BUILD) --rounds $(ROUNDS) $(ARGS)
+
+kvbench: configure
+	cmake --build $(BUILD) -j $(JOBS) --target $(DEPLOY_TARGETS)
+	python3 scripts/kvbench.py --build-dir $(BUILD) $(ARGS)
 
 format:
 	$(NEED_SOURCES)

@@ -129,6 +129,20 @@ Duration SimLegLatency() {
 }
 
 }  // namespace
+
+// The fabric's end: a named end of a Network, routed by the network's
+// state at each call.
+class FabricLink : public EndLink {
+ public:
+  FabricLink(std::string name, std::shared_ptr<NetState> net)
+      : name_(std::move(name)), net_(std::move(net)) {}
+  bool CallBytes(Request req, Bytes* reply) override;
+
+ private:
+  const std::string name_;
+  const std::shared_ptr<NetState> net_;
+};
+
 }  // namespace internal
 
 using internal::DispatchResult;
@@ -166,7 +180,10 @@ DispatchResult Service::Dispatch(const std::string& method,
     return {};
   }
   const Method& m = it->second;
-  if (std::type_index(*req.args_type) != m.args_type) {
+  // A request from another process (null types) cannot be checked here; a
+  // mismatch shows up as a decode failure, which is reported.
+  if (req.args_type != nullptr &&
+      std::type_index(*req.args_type) != m.args_type) {
     std::fprintf(stderr,
                  "labrpc: %s called with args of type %s, but its handler "
                  "takes %s; the call fails\n",
@@ -174,7 +191,8 @@ DispatchResult Service::Dispatch(const std::string& method,
                  boost::core::demangle(m.args_type.name()).c_str());
     return {};
   }
-  if (std::type_index(*req.reply_type) != m.reply_type) {
+  if (req.reply_type != nullptr &&
+      std::type_index(*req.reply_type) != m.reply_type) {
     std::fprintf(stderr,
                  "labrpc: %s called with a reply of type %s, but its handler "
                  "replies with %s; the call fails\n",
@@ -236,8 +254,18 @@ DispatchResult Server::Dispatch(const Request& req) {
 
 // ---- ClientEnd ----
 
-ClientEnd::ClientEnd(std::string name, std::shared_ptr<internal::NetState> net)
-    : name_(std::move(name)), net_(std::move(net)) {}
+ClientEnd::ClientEnd(std::string name, std::shared_ptr<internal::EndLink> link)
+    : name_(std::move(name)), link_(std::move(link)) {}
+
+std::shared_ptr<ClientEnd> ClientEnd::OverLink(
+    std::string name, std::shared_ptr<internal::EndLink> link) {
+  if (link == nullptr) {
+    throw MisuseError("labrpc::ClientEnd::OverLink: end " + name +
+                      " needs a link");
+  }
+  return std::shared_ptr<ClientEnd>(
+      new ClientEnd(std::move(name), std::move(link)));
+}
 
 void ClientEnd::ReportUndecodableReply(const std::string& svc_meth,
                                        const char* what) const {
@@ -247,8 +275,10 @@ void ClientEnd::ReportUndecodableReply(const std::string& svc_meth,
                svc_meth.c_str(), name_.c_str(), what);
 }
 
-bool ClientEnd::CallBytes(Request req, Bytes* reply) {
-  internal::NetState& net = *net_;
+// ---- FabricLink ----
+
+bool internal::FabricLink::CallBytes(Request req, Bytes* reply) {
+  NetState& net = *net_;
   const std::string svc_meth = req.svc_meth;
 
   // 1. Enter the network and snapshot the state. Whether the server is
@@ -413,7 +443,8 @@ std::shared_ptr<ClientEnd> Network::MakeEnd(const std::string& name) {
     throw MisuseError("labrpc::Network::MakeEnd: " + name + " already exists");
   }
   e.made = true;
-  return std::shared_ptr<ClientEnd>(new ClientEnd(name, state_));
+  return std::shared_ptr<ClientEnd>(new ClientEnd(
+      name, std::make_shared<internal::FabricLink>(name, state_)));
 }
 
 void Network::AddServer(const std::string& name,

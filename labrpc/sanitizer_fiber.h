@@ -19,10 +19,11 @@
 // generator) is touched by every task, but by one at a time on one OS
 // thread, so it is not shared memory in TSan's sense: the scheduler runs
 // inside an ignore region, and so does every runtime call a task makes.
-// TSan builds compile runtime_sim.cc without instrumentation and define
-// RAFTLAB_TSAN_FIBERS for it (labrpc/CMakeLists.txt); what TSan still sees
-// of it (malloc, free and memcpy, and the instrumented functions it calls,
-// such as Rng::Next or a task's std::function) happens in those regions.
+// TSan builds compile the sim backend (labrpc/sim/*.cc) without
+// instrumentation and define RAFTLAB_TSAN_FIBERS for it
+// (labrpc/CMakeLists.txt); what TSan still sees of it (malloc, free and
+// memcpy, and the instrumented functions it calls, such as Rng::Next or a
+// task's std::function) happens in those regions.
 // Memory that the runtime allocates in one task and frees in another
 // (task records, stacks) is thus never seen as shared either; stacks are
 // unmapped, not pooled, so that TSan forgets their old contents.

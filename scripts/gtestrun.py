@@ -32,7 +32,7 @@ SUITE_STAGE_RE = re.compile(r"(\d[A-Z])$")
 REPLAY_RE = re.compile(r"^replay: (.*\S)\s*$", re.M)
 GTEST_PASSED_RE = re.compile(r"^\[  PASSED  \] (\d+) tests?", re.M)
 GTEST_SKIPPED_RE = re.compile(r"^\[  SKIPPED \] (\d+) tests?", re.M)
-RUNTIME_H = Path(__file__).resolve().parent.parent / "labrpc" / "runtime.h"
+WORLD_H = Path(__file__).resolve().parent.parent / "labrpc" / "world.h"
 SCHEDULE_VERSION_RE = re.compile(
     r"^inline constexpr int kSimScheduleVersion = (\d+);", re.M)
 
@@ -41,7 +41,7 @@ def sim_schedule_version() -> int | None:
     """labrpc::kSimScheduleVersion as the source states it, for the replay
     lines of runs that died before printing their own; None if unknown."""
     try:
-        m = SCHEDULE_VERSION_RE.search(RUNTIME_H.read_text())
+        m = SCHEDULE_VERSION_RE.search(WORLD_H.read_text())
     except OSError:
         return None
     return int(m.group(1)) if m else None
@@ -240,7 +240,7 @@ LINES_HEAD, LINES_TAIL = 30, 8
 def repo_path(path: str) -> str:
     """A source path as the build spelled it ("../tests/x.cc", or absolute),
     relative to the repository when it is inside it."""
-    root = str(RUNTIME_H.parent.parent) + os.sep
+    root = str(WORLD_H.parent.parent) + os.sep
     if path.startswith(root):
         return path[len(root):]
     while path.startswith("../"):

@@ -78,6 +78,7 @@ INSTRUCTOR_ONLY = (
     "scripts/ablations.py",
     "scripts/tests/test_ablations.py",
     "scripts/mutants.py",
+    "scripts/nemesis_control.py",
     "scripts/scratch_tree.py",
     "scripts/tests/test_mutants.py",
     "scripts/tests/test_scratch_tree.py",

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "labrpc/network.h"
-#include "shardkv/common.h"
 #include "shardctrler/client.h"
 #include "shardctrler/common.h"
+#include "shardkv/common.h"
 
 namespace shardkv {
 

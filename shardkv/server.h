@@ -31,9 +31,9 @@
 #include "raft/apply_msg.h"
 #include "raft/persister.h"
 #include "raft/raft.h"
-#include "shardkv/common.h"
 #include "shardctrler/client.h"
 #include "shardctrler/common.h"
+#include "shardkv/common.h"
 
 namespace shardkv {
 

@@ -85,13 +85,12 @@ TEST(HarnessLocation, FatalNamesItsCaller) {
 TEST(HarnessLocation, CheckHelperNamesTheTestsLine) {
   int line = 0;
   auto failures = FailuresOf([&] {
-    RunRaftTest(Sim(), 3, /*unreliable=*/false, /*snapshot=*/false,
-                [&](const ConfigPtr& cfg) {
-                  for (int i = 0; i < cfg->n(); i++) cfg->Disconnect(i);
-                  // clang-format off
+    RunRaftTest(Sim(), {.servers = 3}, [&](const RaftConfigPtr& cfg) {
+      for (int i = 0; i < cfg->n(); i++) cfg->Disconnect(i);
+      // clang-format off
                   line = __LINE__; cfg->CheckOneLeader();
-                  // clang-format on
-                });
+      // clang-format on
+    });
   });
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_STREQ(failures[0].file_name(), kThisFile);

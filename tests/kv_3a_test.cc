@@ -9,6 +9,7 @@
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
 #include "tests/kv_config.h"
+#include "tests/kv_test_helpers.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
@@ -16,65 +17,54 @@ namespace {
 
 using namespace std::chrono_literals;
 
-GenericParams Generic(int nclients, int nservers, bool unreliable, bool crash,
-                      bool partitions, int maxraftstate, bool randomkeys) {
-  GenericParams p;
-  p.part = "3A";
-  p.nclients = nclients;
-  p.nservers = nservers;
-  p.unreliable = unreliable;
-  p.crash = crash;
-  p.partitions = partitions;
-  p.maxraftstate = maxraftstate;
-  p.randomkeys = randomkeys;
-  return p;
-}
-
 TEST(KV3A, Basic) {
   // Test: one client (3A) ...
-  GenericTest(Generic(1, 5, false, false, false, -1, false));
+  GenericTest({.part = "3A", .clients = 1});
 }
 
 TEST(KV3A, Speed) {
   // Test: ops complete fast enough (3A) ...
-  GenericTestSpeed("3A", -1);
+  GenericTestSpeed({.part = "3A"});
 }
 
 TEST(KV3A, Concurrent) {
   // Test: many clients (3A) ...
-  GenericTest(Generic(5, 5, false, false, false, -1, false));
+  GenericTest({.part = "3A", .clients = 5});
 }
 
 TEST(KV3A, Unreliable) {
   // Test: unreliable net, many clients (3A) ...
-  GenericTest(Generic(5, 5, true, false, false, -1, false));
+  GenericTest({.part = "3A", .clients = 5, .unreliable = true});
 }
 
 TEST(KV3A, UnreliableOneKey) {
   const int nservers = 3;
-  RunKvTest(nservers, /*unreliable=*/true, -1, [&](const KvConfigPtr& cfg) {
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunKvTest(
+      {.servers = nservers, .unreliable = true}, [&](const KvConfigPtr& cfg) {
+        KvClerkPtr ck = cfg->MakeClient(cfg->All());
 
-    cfg->Begin("Test: concurrent append to same key, unreliable (3A)");
+        cfg->Begin("Test: concurrent append to same key, unreliable (3A)");
 
-    Put(cfg, ck, "k", "", nullptr, -1);
+        Put(cfg, ck, "k", "", nullptr, -1);
 
-    const int nclient = 5;
-    const int upto = 10;
-    SpawnClientsAndWait(cfg, nclient, [cfg](int me, const ClerkPtr& myck) {
-      for (int n = 0; n < upto; n++) {
-        Append(cfg, myck, "k",
-               "x " + std::to_string(me) + " " + std::to_string(n) + " y",
-               nullptr, -1);
-      }
-    });
+        const int nclient = 5;
+        const int upto = 10;
+        SpawnClientsAndWait(
+            cfg, nclient, [cfg](int me, const KvClerkPtr& myck) {
+              for (int n = 0; n < upto; n++) {
+                Append(
+                    cfg, myck, "k",
+                    "x " + std::to_string(me) + " " + std::to_string(n) + " y",
+                    nullptr, -1);
+              }
+            });
 
-    std::vector<int> counts(nclient, upto);
-    std::string vx = Get(cfg, ck, "k", nullptr, -1);
-    CheckConcurrentAppends(vx, counts);
+        std::vector<int> counts(nclient, upto);
+        std::string vx = Get(cfg, ck, "k", nullptr, -1);
+        CheckConcurrentAppends(vx, counts);
 
-    cfg->End();
-  });
+        cfg->End();
+      });
 }
 
 // Submit a request in the minority partition and check that the request
@@ -82,8 +72,8 @@ TEST(KV3A, UnreliableOneKey) {
 // original network ends up in the minority partition.
 TEST(KV3A, OnePartition) {
   const int nservers = 5;
-  RunKvTest(nservers, /*unreliable=*/false, -1, [&](const KvConfigPtr& cfg) {
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunKvTest({.servers = nservers}, [&](const KvConfigPtr& cfg) {
+    KvClerkPtr ck = cfg->MakeClient(cfg->All());
 
     Put(cfg, ck, "1", "13", nullptr, -1);
 
@@ -92,9 +82,9 @@ TEST(KV3A, OnePartition) {
     auto [p1, p2] = cfg->MakePartition();
     cfg->Partition(p1, p2);
 
-    ClerkPtr ckp1 = cfg->MakeClient(p1);   // connect ckp1 to p1
-    ClerkPtr ckp2a = cfg->MakeClient(p2);  // connect ckp2a to p2
-    ClerkPtr ckp2b = cfg->MakeClient(p2);  // connect ckp2b to p2
+    KvClerkPtr ckp1 = cfg->MakeClient(p1);   // connect ckp1 to p1
+    KvClerkPtr ckp2a = cfg->MakeClient(p2);  // connect ckp2a to p2
+    KvClerkPtr ckp2b = cfg->MakeClient(p2);  // connect ckp2b to p2
 
     Put(cfg, ckp1, "1", "14", nullptr, -1);
     Check(cfg, ckp1, "1", "14");
@@ -165,43 +155,53 @@ TEST(KV3A, OnePartition) {
 
 TEST(KV3A, ManyPartitionsOneClient) {
   // Test: partitions, one client (3A) ...
-  GenericTest(Generic(1, 5, false, false, true, -1, false));
+  GenericTest({.part = "3A", .clients = 1, .partitions = true});
 }
 
 TEST(KV3A, ManyPartitionsManyClients) {
   // Test: partitions, many clients (3A) ...
-  GenericTest(Generic(5, 5, false, false, true, -1, false));
+  GenericTest({.part = "3A", .clients = 5, .partitions = true});
 }
 
 TEST(KV3A, PersistOneClient) {
   // Test: restarts, one client (3A) ...
-  GenericTest(Generic(1, 5, false, true, false, -1, false));
+  GenericTest({.part = "3A", .clients = 1, .crash = true});
 }
 
 TEST(KV3A, PersistConcurrent) {
   // Test: restarts, many clients (3A) ...
-  GenericTest(Generic(5, 5, false, true, false, -1, false));
+  GenericTest({.part = "3A", .clients = 5, .crash = true});
 }
 
 TEST(KV3A, PersistConcurrentUnreliable) {
   // Test: unreliable net, restarts, many clients (3A) ...
-  GenericTest(Generic(5, 5, true, true, false, -1, false));
+  GenericTest({.part = "3A", .clients = 5, .unreliable = true, .crash = true});
 }
 
 TEST(KV3A, PersistPartition) {
   // Test: restarts, partitions, many clients (3A) ...
-  GenericTest(Generic(5, 5, false, true, true, -1, false));
+  GenericTest({.part = "3A", .clients = 5, .crash = true, .partitions = true});
 }
 
 TEST(KV3A, PersistPartitionUnreliable) {
   // Test: unreliable net, restarts, partitions, many clients (3A) ...
-  GenericTest(Generic(5, 5, true, true, true, -1, false));
+  GenericTest({.part = "3A",
+               .clients = 5,
+               .unreliable = true,
+               .crash = true,
+               .partitions = true});
 }
 
 TEST(KV3A, PersistPartitionUnreliableLinearizable) {
   // Test: unreliable net, restarts, partitions, random keys, many clients
   // (3A) ...
-  GenericTest(Generic(15, 7, true, true, true, -1, true));
+  GenericTest({.part = "3A",
+               .clients = 15,
+               .servers = 7,
+               .unreliable = true,
+               .crash = true,
+               .partitions = true,
+               .randomkeys = true});
 }
 
 }  // namespace

@@ -8,26 +8,13 @@
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
 #include "tests/kv_config.h"
+#include "tests/kv_test_helpers.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
 namespace {
 
 using namespace std::chrono_literals;
-
-GenericParams Generic(int nclients, int nservers, bool unreliable, bool crash,
-                      bool partitions, int maxraftstate, bool randomkeys) {
-  GenericParams p;
-  p.part = "3B";
-  p.nclients = nclients;
-  p.nservers = nservers;
-  p.unreliable = unreliable;
-  p.crash = crash;
-  p.partitions = partitions;
-  p.maxraftstate = maxraftstate;
-  p.randomkeys = randomkeys;
-  return p;
-}
 
 void CheckLogTrimmed(const KvConfigPtr& cfg, int maxraftstate) {
   const size_t sz = cfg->LogSize();
@@ -43,9 +30,9 @@ void CheckLogTrimmed(const KvConfigPtr& cfg, int maxraftstate) {
 TEST(KV3B, SnapshotRPC) {
   const int nservers = 3;
   const int maxraftstate = 1000;
-  RunKvTest(nservers, /*unreliable=*/false, maxraftstate,
+  RunKvTest({.servers = nservers, .maxraftstate = maxraftstate},
             [&](const KvConfigPtr& cfg) {
-              ClerkPtr ck = cfg->MakeClient(cfg->All());
+              KvClerkPtr ck = cfg->MakeClient(cfg->All());
 
               cfg->Begin("Test: InstallSnapshot RPC (3B)");
 
@@ -55,7 +42,7 @@ TEST(KV3B, SnapshotRPC) {
               // A bunch of puts into the majority partition.
               cfg->Partition({0, 1}, {2});
               {
-                ClerkPtr ck1 = cfg->MakeClient({0, 1});
+                KvClerkPtr ck1 = cfg->MakeClient({0, 1});
                 for (int i = 0; i < 50; i++) {
                   Put(cfg, ck1, std::to_string(i), std::to_string(i), nullptr,
                       -1);
@@ -72,7 +59,7 @@ TEST(KV3B, SnapshotRPC) {
               // server, so that it has to catch up.
               cfg->Partition({0, 2}, {1});
               {
-                ClerkPtr ck1 = cfg->MakeClient({0, 2});
+                KvClerkPtr ck1 = cfg->MakeClient({0, 2});
                 Put(cfg, ck1, "c", "C", nullptr, -1);
                 Put(cfg, ck1, "d", "D", nullptr, -1);
                 Check(cfg, ck1, "a", "A");
@@ -99,9 +86,9 @@ TEST(KV3B, SnapshotSize) {
   const int nservers = 3;
   const int maxraftstate = 1000;
   const size_t maxsnapshotstate = 500;
-  RunKvTest(nservers, /*unreliable=*/false, maxraftstate,
+  RunKvTest({.servers = nservers, .maxraftstate = maxraftstate},
             [&](const KvConfigPtr& cfg) {
-              ClerkPtr ck = cfg->MakeClient(cfg->All());
+              KvClerkPtr ck = cfg->MakeClient(cfg->All());
 
               cfg->Begin("Test: snapshot size is reasonable (3B)");
 
@@ -129,39 +116,58 @@ TEST(KV3B, SnapshotSize) {
 
 TEST(KV3B, Speed) {
   // Test: ops complete fast enough (3B) ...
-  GenericTestSpeed("3B", 1000);
+  GenericTestSpeed({.part = "3B", .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotRecover) {
   // Test: restarts, snapshots, one client (3B) ...
-  GenericTest(Generic(1, 5, false, true, false, 1000, false));
+  GenericTest(
+      {.part = "3B", .clients = 1, .crash = true, .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotRecoverManyClients) {
   // Test: restarts, snapshots, many clients (3B) ...
-  GenericTest(Generic(20, 5, false, true, false, 1000, false));
+  GenericTest(
+      {.part = "3B", .clients = 20, .crash = true, .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotUnreliable) {
   // Test: unreliable net, snapshots, many clients (3B) ...
-  GenericTest(Generic(5, 5, true, false, false, 1000, false));
+  GenericTest(
+      {.part = "3B", .clients = 5, .unreliable = true, .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotUnreliableRecover) {
   // Test: unreliable net, restarts, snapshots, many clients (3B) ...
-  GenericTest(Generic(5, 5, true, true, false, 1000, false));
+  GenericTest({.part = "3B",
+               .clients = 5,
+               .unreliable = true,
+               .crash = true,
+               .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotUnreliableRecoverConcurrentPartition) {
   // Test: unreliable net, restarts, partitions, snapshots, many clients
   // (3B) ...
-  GenericTest(Generic(5, 5, true, true, true, 1000, false));
+  GenericTest({.part = "3B",
+               .clients = 5,
+               .unreliable = true,
+               .crash = true,
+               .partitions = true,
+               .maxraftstate = 1000});
 }
 
 TEST(KV3B, SnapshotUnreliableRecoverConcurrentPartitionLinearizable) {
   // Test: unreliable net, restarts, partitions, snapshots, random keys, many
   // clients (3B) ...
-  GenericTest(Generic(15, 7, true, true, true, 1000, true));
+  GenericTest({.part = "3B",
+               .clients = 15,
+               .servers = 7,
+               .unreliable = true,
+               .crash = true,
+               .partitions = true,
+               .maxraftstate = 1000,
+               .randomkeys = true});
 }
 
 }  // namespace

@@ -17,25 +17,23 @@
 
 #include "labrpc/runtime.h"
 #include "tests/kv_config.h"
+#include "tests/kv_test_helpers.h"
 
 namespace raftlab_test {
 namespace {
 
 void RunStaleReadControl(uint64_t seed) {
-  labrpc::WorldOptions options;
-  options.backend = labrpc::Backend::kSim;
-  options.seed = seed;
-  GenericParams p;
-  p.part = "stale-read control";
-  p.nclients = 15;
-  p.nservers = 7;
-  p.unreliable = true;
-  p.crash = true;
-  p.partitions = true;
-  p.maxraftstate = -1;
-  p.randomkeys = true;
-  p.stale_reads = true;
-  GenericTest(options, p);
+  labrpc::WorldOptions world;
+  world.backend = labrpc::Backend::kSim;
+  world.seed = seed;
+  GenericTest(world, {.part = "stale-read control",
+                      .clients = 15,
+                      .servers = 7,
+                      .unreliable = true,
+                      .crash = true,
+                      .partitions = true,
+                      .randomkeys = true,
+                      .stale_reads = true});
 }
 
 TEST(KVLinearizabilityControl, StaleGetCaughtSeed1) { RunStaleReadControl(1); }

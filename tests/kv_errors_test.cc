@@ -19,6 +19,7 @@
 // SOLUTION END
 #include "labrpc/runtime.h"
 #include "tests/kv_config.h"
+#include "tests/kv_test_helpers.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
@@ -30,39 +31,37 @@ using std::chrono::milliseconds;
 // server, leader or not, executes nothing and uses up nothing: the same
 // client id and sequence number still work afterwards.
 TEST(KVErrors, UnknownPutAppendOpIsRejected) {
-  RunKvTest(
-      3, /*unreliable=*/false, /*maxraftstate=*/-1, [](const KvConfigPtr& cfg) {
-        ClerkPtr ck = cfg->MakeClient(cfg->All());
-        ck->Put("k", "v");
+  RunKvTest({.servers = 3}, [](const KvConfigPtr& cfg) {
+    KvClerkPtr ck = cfg->MakeClient(cfg->All());
+    ck->Put("k", "v");
 
-        kvraft::PutAppendArgs args;
-        args.key = "k";
-        args.value = "x";
-        args.op = "Delete";
-        args.client_id = 7;
-        args.seq = 1;
-        for (int i = 0; i < 3; i++) {
-          kvraft::PutAppendReply reply;
-          ASSERT_TRUE(
-              cfg->MakeEnd(i)->Call("KVServer.PutAppend", args, &reply));
-          EXPECT_EQ(reply.err, kvraft::Err::kErrInvalidArgument)
-              << "server " << i << " answered " << kvraft::ErrName(reply.err);
-        }
-        EXPECT_EQ(ck->Get("k"), "v");
+    kvraft::PutAppendArgs args;
+    args.key = "k";
+    args.value = "x";
+    args.op = "Delete";
+    args.client_id = 7;
+    args.seq = 1;
+    for (int i = 0; i < 3; i++) {
+      kvraft::PutAppendReply reply;
+      ASSERT_TRUE(cfg->MakeEnd(i)->Call("KVServer.PutAppend", args, &reply));
+      EXPECT_EQ(reply.err, kvraft::Err::kErrInvalidArgument)
+          << "server " << i << " answered " << kvraft::ErrName(reply.err);
+    }
+    EXPECT_EQ(ck->Get("k"), "v");
 
-        args.op = "Append";
-        bool done = false;
-        for (int round = 0; round < 100 && !done; round++) {
-          for (int i = 0; i < 3 && !done; i++) {
-            kvraft::PutAppendReply reply;
-            done = cfg->MakeEnd(i)->Call("KVServer.PutAppend", args, &reply) &&
-                   reply.err == kvraft::Err::kOK;
-          }
-          if (!done) labrpc::Sleep(milliseconds(50));
-        }
-        ASSERT_TRUE(done) << "no server took the valid Append";
-        EXPECT_EQ(ck->Get("k"), "vx");
-      });
+    args.op = "Append";
+    bool done = false;
+    for (int round = 0; round < 100 && !done; round++) {
+      for (int i = 0; i < 3 && !done; i++) {
+        kvraft::PutAppendReply reply;
+        done = cfg->MakeEnd(i)->Call("KVServer.PutAppend", args, &reply) &&
+               reply.err == kvraft::Err::kOK;
+      }
+      if (!done) labrpc::Sleep(milliseconds(50));
+    }
+    ASSERT_TRUE(done) << "no server took the valid Append";
+    EXPECT_EQ(ck->Get("k"), "vx");
+  });
 }
 
 // SOLUTION BEGIN

@@ -19,6 +19,7 @@
 #include "labrpc/runtime.h"
 #include "labrpc/trace.h"
 #include "tests/kv_config.h"
+#include "tests/kv_test_helpers.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
@@ -92,81 +93,80 @@ size_t Occurrences(const std::string& s, const std::string& part) {
 // that direction only), so that it applies index i at the moment it steps
 // down, which is when a server that only checks the index is fooled.
 TEST(KVStrict3A, OverwrittenEntryIsNotAcknowledged) {
-  RunKvTest(
-      5, /*unreliable=*/false, /*maxraftstate=*/-1, [](const KvConfigPtr& cfg) {
-        cfg->Begin(
-            "Test: a deposed leader does not acknowledge an overwritten "
-            "entry (3A)");
-        ClerkPtr ck = cfg->MakeClient(cfg->All());
-        Put(cfg, ck, "k", "a", nullptr, -1);
+  RunKvTest({.servers = 5}, [](const KvConfigPtr& cfg) {
+    cfg->Begin(
+        "Test: a deposed leader does not acknowledge an overwritten "
+        "entry (3A)");
+    KvClerkPtr ck = cfg->MakeClient(cfg->All());
+    Put(cfg, ck, "k", "a", nullptr, -1);
 
-        const int old_leader = AwaitLeader(cfg, cfg->All());
-        std::vector<int> rest;
-        for (int i = 0; i < cfg->n(); i++) {
-          if (i != old_leader) rest.push_back(i);
-        }
-        cfg->Partition(rest, {old_leader});
-        const int new_leader = AwaitLeader(cfg, rest);
-        ClerkPtr ck_rest = cfg->MakeClient(rest);
-        // Committed by the majority at the index the old leader will use
-        // next.
-        Append(cfg, ck_rest, "k", "b", nullptr, -1);
+    const int old_leader = AwaitLeader(cfg, cfg->All());
+    std::vector<int> rest;
+    for (int i = 0; i < cfg->n(); i++) {
+      if (i != old_leader) rest.push_back(i);
+    }
+    cfg->Partition(rest, {old_leader});
+    const int new_leader = AwaitLeader(cfg, rest);
+    KvClerkPtr ck_rest = cfg->MakeClient(rest);
+    // Committed by the majority at the index the old leader will use
+    // next.
+    Append(cfg, ck_rest, "k", "b", nullptr, -1);
 
-        // Shift the request off the millisecond grid the Raft timers live
-        // on (with LAB_SIM_LATENCY=0 RPCs arrive on it too), so that no
-        // periodic wake-up of the old leader's handler falls at the very
-        // instant the new leader's AppendEntries arrives.
-        labrpc::Sleep(std::chrono::microseconds(1 + labrpc::RandInt(999)));
-        const kvraft::PutAppendArgs lost =
-            AppendArgs("k", "X", kvraft::RandomClientId(), 1);
-        auto outcome = std::make_shared<labrpc::Channel<Outcome>>(1);
-        std::shared_ptr<labrpc::ClientEnd> end = cfg->MakeEnd(old_leader);
-        labrpc::Go("kv-strict-deposed-append", [end, lost, outcome] {
-          kvraft::PutAppendReply reply;
-          Outcome o;
-          o.replied = end->Call("KVServer.PutAppend", lost, &reply);
-          o.err = reply.err;
-          outcome->Send(o);
-        });
-        // Let the old leader Start() it, then let it hear the new leader.
-        labrpc::Sleep(100ms);
-        cfg->EnableLink(new_leader, old_leader, true);
+    // Shift the request off the millisecond grid the Raft timers live
+    // on (with LAB_SIM_LATENCY=0 RPCs arrive on it too), so that no
+    // periodic wake-up of the old leader's handler falls at the very
+    // instant the new leader's AppendEntries arrives.
+    labrpc::Sleep(std::chrono::microseconds(1 + labrpc::RandInt(999)));
+    const kvraft::PutAppendArgs lost =
+        AppendArgs("k", "X", kvraft::RandomClientId(), 1);
+    auto outcome = std::make_shared<labrpc::Channel<Outcome>>(1);
+    std::shared_ptr<labrpc::ClientEnd> end = cfg->MakeEnd(old_leader);
+    labrpc::Go("kv-strict-deposed-append", [end, lost, outcome] {
+      kvraft::PutAppendReply reply;
+      Outcome o;
+      o.replied = end->Call("KVServer.PutAppend", lost, &reply);
+      o.err = reply.err;
+      outcome->Send(o);
+    });
+    // Let the old leader Start() it, then let it hear the new leader.
+    labrpc::Sleep(100ms);
+    cfg->EnableLink(new_leader, old_leader, true);
 
-        Outcome o;
-        const labrpc::RecvStatus st = outcome->ReceiveFor(3s, &o);
-        const bool acknowledged = st == labrpc::RecvStatus::kOk && o.replied &&
-                                  o.err == kvraft::Err::kOK;
-        LAB_TRACE("test", old_leader, "deposed leader's answer: %s",
-                  st != labrpc::RecvStatus::kOk ? "none yet"
-                  : o.replied                   ? kvraft::ErrName(o.err)
-                                                : "call failed");
-        const std::string v = Get(cfg, ck_rest, "k", nullptr, -1);
-        if (acknowledged && Occurrences(v, "X") == 0) {
-          Fatal(labrpc::Sprintf(
-              "server %d answered OK to Append(k, X) after it lost "
-              "leadership, but the Append never took effect (k is \"%s\"): "
-              "another leader's entry was applied at the index its Start() "
-              "returned. Before replying, check that the entry applied at "
-              "that index is the one the handler proposed (e.g. its client "
-              "id and sequence number, or its term).",
-              old_leader, v.c_str()));
-        }
-        if (v.rfind("ab", 0) != 0) {
-          Fatal(labrpc::Sprintf(
-              "Get(k) = \"%s\", but Put(k, a) and Append(k, b) were both "
-              "acknowledged",
-              v.c_str()));
-        }
-        cfg->ConnectAll();
-        const std::string after = Get(cfg, ck, "k", nullptr, -1);
-        if (after != v) {
-          Fatal(labrpc::Sprintf(
-              "Get(k) = \"%s\" after the partition healed, \"%s\" before; "
-              "nothing wrote k in between",
-              after.c_str(), v.c_str()));
-        }
-        cfg->End();
-      });
+    Outcome o;
+    const labrpc::RecvStatus st = outcome->ReceiveFor(3s, &o);
+    const bool acknowledged =
+        st == labrpc::RecvStatus::kOk && o.replied && o.err == kvraft::Err::kOK;
+    LAB_TRACE("test", old_leader, "deposed leader's answer: %s",
+              st != labrpc::RecvStatus::kOk ? "none yet"
+              : o.replied                   ? kvraft::ErrName(o.err)
+                                            : "call failed");
+    const std::string v = Get(cfg, ck_rest, "k", nullptr, -1);
+    if (acknowledged && Occurrences(v, "X") == 0) {
+      Fatal(labrpc::Sprintf(
+          "server %d answered OK to Append(k, X) after it lost "
+          "leadership, but the Append never took effect (k is \"%s\"): "
+          "another leader's entry was applied at the index its Start() "
+          "returned. Before replying, check that the entry applied at "
+          "that index is the one the handler proposed (e.g. its client "
+          "id and sequence number, or its term).",
+          old_leader, v.c_str()));
+    }
+    if (v.rfind("ab", 0) != 0) {
+      Fatal(labrpc::Sprintf(
+          "Get(k) = \"%s\", but Put(k, a) and Append(k, b) were both "
+          "acknowledged",
+          v.c_str()));
+    }
+    cfg->ConnectAll();
+    const std::string after = Get(cfg, ck, "k", nullptr, -1);
+    if (after != v) {
+      Fatal(labrpc::Sprintf(
+          "Get(k) = \"%s\" after the partition healed, \"%s\" before; "
+          "nothing wrote k in between",
+          after.c_str(), v.c_str()));
+    }
+    cfg->End();
+  });
 }
 
 // An Append executes and its entry is snapshotted on every server (enough
@@ -176,11 +176,12 @@ TEST(KVStrict3A, OverwrittenEntryIsNotAcknowledged) {
 // must not execute again, so the duplicate table must be in the snapshot.
 TEST(KVStrict3B, RetryAfterRestartFromSnapshotIsNotReexecuted) {
   const int maxraftstate = 1000;
-  RunKvTest(3, /*unreliable=*/false, maxraftstate, [&](const KvConfigPtr& cfg) {
+  RunKvTest({.servers = 3, .maxraftstate = maxraftstate}, [&](const KvConfigPtr&
+                                                                  cfg) {
     cfg->Begin(
         "Test: a retry after a restart from a snapshot executes once "
         "(3B)");
-    ClerkPtr ck = cfg->MakeClient(cfg->All());
+    KvClerkPtr ck = cfg->MakeClient(cfg->All());
     const kvraft::PutAppendArgs once =
         AppendArgs("k", "once", kvraft::RandomClientId(), 1);
     SendUntilOk(cfg, once);

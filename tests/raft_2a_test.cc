@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 TEST(Raft2A, InitialElection) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2A): initial election");
 
     // A leader must emerge.
@@ -45,7 +45,7 @@ TEST(Raft2A, InitialElection) {
 
 TEST(Raft2A, ReElection) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2A): election after network failure");
 
     int leader1 = cfg->CheckOneLeader();
@@ -79,7 +79,7 @@ TEST(Raft2A, ReElection) {
 
 TEST(Raft2A, ManyElections) {
   const int servers = 7;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2A): multiple elections");
 
     cfg->CheckOneLeader();

@@ -30,7 +30,7 @@ std::string JoinInts(const std::vector<int64_t>& v) {
 
 TEST(Raft2B, BasicAgree) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): basic agreement");
 
     const int iters = 3;
@@ -52,7 +52,7 @@ TEST(Raft2B, BasicAgree) {
 // RPCs may exceed 3x the payload by at most 50000.
 TEST(Raft2B, RPCBytes) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): RPC byte count");
 
     cfg->One(99, servers, false);
@@ -84,7 +84,7 @@ TEST(Raft2B, RPCBytes) {
 
 TEST(Raft2B, FollowerFailure) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): test progressive failure of followers");
 
     cfg->One(101, servers, false);
@@ -119,7 +119,7 @@ TEST(Raft2B, FollowerFailure) {
 
 TEST(Raft2B, LeaderFailure) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): test failure of leaders");
 
     cfg->One(101, servers, false);
@@ -151,7 +151,7 @@ TEST(Raft2B, LeaderFailure) {
 
 TEST(Raft2B, FailAgree) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): agreement after follower reconnects");
 
     cfg->One(101, servers, false);
@@ -180,7 +180,7 @@ TEST(Raft2B, FailAgree) {
 
 TEST(Raft2B, FailNoAgree) {
   const int servers = 5;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): no agreement if too many followers disconnect");
 
     cfg->One(10, servers, false);
@@ -223,7 +223,7 @@ TEST(Raft2B, FailNoAgree) {
 
 TEST(Raft2B, ConcurrentStarts) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): concurrent Start()s");
 
     bool success = false;
@@ -306,7 +306,7 @@ TEST(Raft2B, ConcurrentStarts) {
 
 TEST(Raft2B, Rejoin) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): rejoin of partitioned leader");
 
     cfg->One(101, servers, true);
@@ -342,7 +342,7 @@ TEST(Raft2B, Rejoin) {
 
 TEST(Raft2B, Backup) {
   const int servers = 5;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin(
         "Test (2B): leader backs up quickly over incorrect follower "
         "logs");
@@ -403,7 +403,7 @@ TEST(Raft2B, Backup) {
 
 TEST(Raft2B, Count) {
   const int servers = 3;
-  RunRaftTest(servers, false, false, [&](const ConfigPtr& cfg) {
+  RunRaftTest({.servers = servers}, [&](const RaftConfigPtr& cfg) {
     cfg->Begin("Test (2B): RPC counts aren't too high");
 
     auto rpcs = [&] {

@@ -3,17 +3,18 @@
 // reads what they apply, and checks that they agree. The graded 2A-2D tests
 // (tests/raft_2*_test.cc) are written against it.
 //
-//   RunRaftTest(3, /*unreliable=*/false, /*snapshot=*/false,
-//               [](const ConfigPtr& cfg) {
+//   RunRaftTest({.servers = 3}, [](const RaftConfigPtr& cfg) {
 //     cfg->Begin("Test (2B): basic agreement");
 //     cfg->One(IntCmd(100), 3, /*retry=*/false);
 //     cfg->End();
 //   });
 //
-// Every failure goes through raftlab_test::Fatal with the Go tester's message
-// and ends the test at once, whichever task found it. All randomness comes
-// from the runtime's seeded source and all time from labrpc::Now(), so a sim
-// run replays bit for bit from its seed.
+// The network, cleanup, the 120 s limit and the peers' ends and persisters
+// are the shared plumbing of tests/harness_cluster.h. Every failure goes
+// through raftlab_test::Fatal with the Go tester's message and ends the test at
+// once, whichever task found it. All randomness comes from the runtime's seeded
+// source and all time from labrpc::Now(), so a sim run replays bit for bit from
+// its seed.
 #ifndef RAFTLAB_TESTS_RAFT_CONFIG_H_
 #define RAFTLAB_TESTS_RAFT_CONFIG_H_
 
@@ -34,7 +35,8 @@
 #include "raft/apply_msg.h"
 #include "raft/persister.h"
 #include "raft/raft.h"
-#include "tests/harness_util.h"
+#include "tests/harness_cluster.h"
+#include "tests/raft_commands.h"
 #include "tests/raft_invariants.h"
 #include "tests/test_world.h"
 
@@ -47,44 +49,20 @@ inline constexpr std::chrono::milliseconds kRaftElectionTimeout{1000};
 inline constexpr int kSnapShotInterval = 10;
 // 2D: the persisted Raft state may never reach this many bytes.
 inline constexpr size_t kMaxLogSize = 2000;
-// A test that runs longer than this (virtual time under sim) fails.
-inline constexpr std::chrono::seconds kTestTimeLimit{120};
-
-// A command the harness puts into the Raft log. Go's tests use `int` and
-// `string` commands and compare them with ==; Raft sees only bytes, so the
-// harness encodes this struct and compares the encodings. Keeping the type
-// tag means that "value is not an int" checks still mean something.
-struct TestCommand {
-  bool is_string = false;
-  int64_t value = 0;  // when !is_string
-  std::string text;   // when is_string
-
-  template <class Archive>
-  void serialize(Archive& ar, const unsigned /*version*/) {
-    ar& is_string& value& text;
-  }
+// What RunRaftTest makes (Go's make_config(t, servers, unreliable,
+// snapshot)).
+struct RaftTestOptions {
+  // Number of peers.
+  int servers = 3;
+  // The network drops and delays RPCs (see labrpc/network.h).
+  bool unreliable = false;
+  // The applier that asks Raft for a snapshot every kSnapShotInterval
+  // applied entries (2D), instead of the plain one.
+  bool snapshot = false;
 };
 
-// The encoded int command `v` (Go: a plain int).
-labrpc::Bytes IntCmd(int64_t v);
-// The encoded string command `s` (Go: a string).
-labrpc::Bytes StringCmd(const std::string& s);
-// Decodes a command; nullopt if `bytes` is not an encoded TestCommand (e.g.
-// the empty entry 0 of a snapshot, or bytes Raft corrupted).
-std::optional<TestCommand> DecodeCmd(const labrpc::Bytes& bytes);
-// The int in `bytes`, or nullopt if it is not an int command.
-std::optional<int64_t> CmdInt(const labrpc::Bytes& bytes);
-// A readable form of a command for failure messages (Go's %v): the int, the
-// string (shortened when long), or a byte count for undecodable bytes.
-std::string CmdToString(const labrpc::Bytes& bytes);
-
-// Go's rand.Int(): a non-negative 63-bit value.
-int64_t RandInt63();
-// Go's rand.Int31(): a non-negative 31-bit value.
-int64_t RandInt31();
-
-class Config;
-using ConfigPtr = std::shared_ptr<Config>;
+class RaftConfig;
+using RaftConfigPtr = std::shared_ptr<RaftConfig>;
 
 // One Raft cluster under test. Thread-safe: every method may be called from
 // any task of the test's world (tests start client tasks that call One()).
@@ -93,18 +71,16 @@ using ConfigPtr = std::shared_ptr<Config>;
 // calling into a Raft peer (Start, GetState, Kill, Snapshot, Status) or while
 // blocking on the network, so a Raft that blocks on its apply channel while
 // holding its own lock cannot deadlock against the harness.
-class Config : public std::enable_shared_from_this<Config> {
+class RaftConfig : public Cluster {
  public:
-  // Go's make_config: n peers on a fresh network, reliable unless
-  // `unreliable`, long delays always on (so Raft must not send RPCs
-  // synchronously), all started and connected. `snapshot` selects the
-  // applier that snapshots every kSnapShotInterval entries (2D). Must be
-  // called inside a running world.
-  static ConfigPtr Make(int n, bool unreliable, bool snapshot);
+  // Go's make_config: options.servers peers on a fresh network, reliable
+  // unless options.unreliable, long delays always on (so Raft must not send
+  // RPCs synchronously), all started and connected. options.snapshot
+  // selects the applier that snapshots every kSnapShotInterval entries
+  // (2D). Must be called inside a running world.
+  static RaftConfigPtr Make(const RaftTestOptions& options);
 
-  Config(const Config&) = delete;
-  Config& operator=(const Config&) = delete;
-  ~Config();
+  ~RaftConfig() override;
 
   // Number of peers.
   int n() const { return n_; }
@@ -158,12 +134,11 @@ class Config : public std::enable_shared_from_this<Config> {
     return One(IntCmd(cmd), expected_servers, retry, where);
   }
 
-  void SetUnreliable(bool unreliable);
+  // SetUnreliable(bool) and RpcTotal() (RPCs that entered the network)
+  // come from Cluster.
   void SetLongReordering(bool long_reordering);
   // RPCs received by peer i's server.
   int RpcCount(int i);
-  // RPCs that entered the network.
-  int RpcTotal();
   // Bytes of args and delivered replies on the network.
   int64_t BytesTotal();
   // The largest persisted Raft state among the peers, in bytes.
@@ -174,10 +149,11 @@ class Config : public std::enable_shared_from_this<Config> {
   // Checks the time limit and the invariants, then prints the summary line
   // "  ... Passed --  time peers rpcs bytes agreements".
   void End(Location where = Location::current());
-  // Kills every peer and shuts the network down; then fails the test if it
-  // ran over the time limit. With quiet, never fails and never throws (for
-  // the unwinding path of a failed test).
-  void Cleanup(bool quiet = false);
+  // Stops One() and the invariant task, kills every peer and shuts the
+  // network down; then fails the test if it ran over the time limit. With
+  // quiet, never fails and never throws (for the unwinding path of a
+  // failed test).
+  void Cleanup(bool quiet = false) override;
 
   // 2D: fails unless every live peer that the applier asked to Snapshot()
   // holds a snapshot and a non-empty Raft state below kMaxLogSize in its
@@ -191,8 +167,11 @@ class Config : public std::enable_shared_from_this<Config> {
   void CheckInvariants();
 
  private:
-  Config(int n, bool unreliable, bool snapshot);
+  explicit RaftConfig(const RaftTestOptions& options);
   void Init();
+  RaftConfigPtr Self() {
+    return std::static_pointer_cast<RaftConfig>(shared_from_this());
+  }
 
   // The applier tasks: read peer i's apply channel and check what arrives.
   void Applier(int i, std::shared_ptr<raft::ApplyChannel> ch);
@@ -206,27 +185,24 @@ class Config : public std::enable_shared_from_this<Config> {
                                                const labrpc::Bytes& cmd);
   // Go's ingestSnap; mu_ held. Returns an error message or "".
   std::string IngestSnapLocked(int i, const labrpc::Bytes& snapshot, int index);
-  // Fails the test if it has run longer than kTestTimeLimit (unless it has
-  // already failed).
-  void CheckTimeout(Location where = Location::current());
   void SetConnectedLocked(int i, bool connected);
+  // The connected peers' Raft instances ([i] null if i is not connected or
+  // crashed).
+  std::vector<std::shared_ptr<raft::Raft>> ConnectedPeers();
   // Traces (topic "state") peer i's observed status if it changed since
   // the last one traced; mu_ held.
   void TraceStatusLocked(int i, const raft::RaftStatus& status);
 
   const int n_;
   const bool snapshot_;
-  const labrpc::Duration start_;  // when the config was made
-  std::unique_ptr<labrpc::Network> net_;
   // Set by Cleanup: One() stops retrying, the invariant task stops.
   std::atomic<bool> finished_{false};
 
-  labrpc::Mutex mu_{"raft_config"};
-  std::vector<std::shared_ptr<raft::Raft>> rafts_;  // nullptr while crashed
-  std::vector<std::string> apply_err_;              // per peer, "" if none
+  // The peers, their ends and persisters; guarded by mu_ (Cluster's), as
+  // is everything below.
+  ReplicaGroup peers_;
+  std::vector<std::string> apply_err_;  // per peer, "" if none
   std::vector<bool> connected_;
-  std::vector<std::shared_ptr<raft::Persister>> saved_;
-  std::vector<std::vector<std::string>> endnames_;  // [i][j]: i's end to j
   // Per peer: index -> command applied there. Survives restarts (a
   // restarted peer must re-apply the same commands); replaced by a snapshot.
   std::vector<std::map<int, labrpc::Bytes>> logs_;
@@ -242,23 +218,21 @@ class Config : public std::enable_shared_from_this<Config> {
   // changes are traced.
   std::vector<raft::RaftStatus> traced_status_;
 
-  // Statistics for Begin/End.
-  labrpc::Duration t0_{};
-  int rpcs0_ = 0;
+  // Statistics for Begin/End (Cluster counts the time and RPCs).
   int64_t bytes0_ = 0;
   int max_index_ = 0;
   int max_index0_ = 0;
 };
 
-// Runs `body` with a fresh Config (n peers) as the root task of a world made
-// from the environment, like Go's make_config + defer cfg.cleanup(): the
-// peers are killed and the network shut down however the body ends.
-void RunRaftTest(int n, bool unreliable, bool snapshot,
-                 const std::function<void(const ConfigPtr&)>& body);
+// Runs `body` with a fresh RaftConfig as the root task of a world made from
+// the environment, like Go's make_config + defer cfg.cleanup(): the peers
+// are killed and the network shut down however the body ends.
+void RunRaftTest(const RaftTestOptions& options,
+                 const std::function<void(const RaftConfigPtr&)>& body);
 // As above, in a world with the given options.
-void RunRaftTest(const labrpc::WorldOptions& options, int n, bool unreliable,
-                 bool snapshot,
-                 const std::function<void(const ConfigPtr&)>& body);
+void RunRaftTest(const labrpc::WorldOptions& world,
+                 const RaftTestOptions& options,
+                 const std::function<void(const RaftConfigPtr&)>& body);
 
 }  // namespace raftlab_test
 

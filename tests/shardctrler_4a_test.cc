@@ -87,11 +87,11 @@ void RunParallel(int n, std::function<void(int)> fn) {
 }
 
 TEST(ShardCtrler4A, Basic) {
-  RunCtrlerTest(
-      kNServers, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-        CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunShardCtrlerTest(
+      {.servers = kNServers}, [](const ShardCtrlerConfigPtr& cfg) {
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
 
-        CtrlerBegin("Test: Basic leave/join");
+        cfg->Begin("Test: Basic leave/join");
 
         std::vector<Config> cfa(6);
         cfa[0] = ck->Query(-1);
@@ -119,9 +119,9 @@ TEST(ShardCtrler4A, Basic) {
         ck->Leave({gid2});
         cfa[5] = ck->Query(-1);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Historical queries");
+        cfg->Begin("Test: Historical queries");
 
         for (int s = 0; s < kNServers; s++) {
           cfg->ShutdownServer(s);
@@ -133,9 +133,9 @@ TEST(ShardCtrler4A, Basic) {
           cfg->ConnectAll();
         }
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Move");
+        cfg->Begin("Test: Move");
         {
           const int gid3 = 503;
           ck->Join({{gid3, {"3a", "3b", "3c"}}});
@@ -161,12 +161,12 @@ TEST(ShardCtrler4A, Basic) {
           ck->Leave({gid3});
           ck->Leave({gid4});
         }
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Concurrent leave/join");
+        cfg->Begin("Test: Concurrent leave/join");
 
         const int npara = 10;
-        std::vector<CtrlerClerkPtr> cka(npara);
+        std::vector<ShardCtrlerClerkPtr> cka(npara);
         for (int i = 0; i < npara; i++) cka[i] = cfg->MakeClient(cfg->All());
         std::vector<int> gids(npara);
         for (int i = 0; i < npara; i++) gids[i] = i * 10 + 100;
@@ -180,9 +180,9 @@ TEST(ShardCtrler4A, Basic) {
         });
         CheckGroups(gids, ck);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Minimal transfers after joins");
+        cfg->Begin("Test: Minimal transfers after joins");
 
         const Config c1 = ck->Query(-1);
         std::set<int> joined;
@@ -195,24 +195,24 @@ TEST(ShardCtrler4A, Basic) {
         const Config c2 = ck->Query(-1);
         CheckMinimalAfterJoins(c1, c2, joined);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Minimal transfers after leaves");
+        cfg->Begin("Test: Minimal transfers after leaves");
 
         for (int i = 0; i < 5; i++) ck->Leave({npara + 1 + i});
         const Config c3 = ck->Query(-1);
         CheckMinimalAfterLeaves(c2, c3);
 
-        CtrlerPassed();
+        cfg->End();
       });
 }
 
 TEST(ShardCtrler4A, Multi) {
-  RunCtrlerTest(
-      kNServers, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-        CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunShardCtrlerTest(
+      {.servers = kNServers}, [](const ShardCtrlerConfigPtr& cfg) {
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
 
-        CtrlerBegin("Test: Multi-group join/leave");
+        cfg->Begin("Test: Multi-group join/leave");
 
         std::vector<Config> cfa(6);
         cfa[0] = ck->Query(-1);
@@ -244,12 +244,12 @@ TEST(ShardCtrler4A, Multi) {
 
         ck->Leave({gid2});
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Concurrent multi leave/join");
+        cfg->Begin("Test: Concurrent multi leave/join");
 
         const int npara = 10;
-        std::vector<CtrlerClerkPtr> cka(npara);
+        std::vector<ShardCtrlerClerkPtr> cka(npara);
         for (int i = 0; i < npara; i++) cka[i] = cfg->MakeClient(cfg->All());
         std::vector<int> gids(npara);
         for (int i = 0; i < npara; i++) gids[i] = i + 1000;
@@ -263,9 +263,9 @@ TEST(ShardCtrler4A, Multi) {
         });
         CheckGroups(gids, ck);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Minimal transfers after multijoins");
+        cfg->Begin("Test: Minimal transfers after multijoins");
 
         const Config c1 = ck->Query(-1);
         std::map<int, std::vector<std::string>> m;
@@ -280,9 +280,9 @@ TEST(ShardCtrler4A, Multi) {
         const Config c2 = ck->Query(-1);
         CheckMinimalAfterJoins(c1, c2, joined);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Minimal transfers after multileaves");
+        cfg->Begin("Test: Minimal transfers after multileaves");
 
         std::vector<int> l;
         for (int i = 0; i < 5; i++) l.push_back(npara + 1 + i);
@@ -290,9 +290,9 @@ TEST(ShardCtrler4A, Multi) {
         const Config c3 = ck->Query(-1);
         CheckMinimalAfterLeaves(c2, c3);
 
-        CtrlerPassed();
+        cfg->End();
 
-        CtrlerBegin("Test: Check Same config on servers");
+        cfg->Begin("Test: Check Same config on servers");
 
         std::optional<int> leader = cfg->Leader();
         if (!leader.has_value()) Fatal("Leader not found");
@@ -311,7 +311,7 @@ TEST(ShardCtrler4A, Multi) {
         const Config c1b = ck->Query(-1);
         CheckSameConfig(c, c1b);
 
-        CtrlerPassed();
+        cfg->End();
       });
 }
 

@@ -2,245 +2,55 @@
 // the checks of its test_test.go); see shardctrler_config.h.
 #include "tests/shardctrler_config.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdio>
 
 #include "labrpc/trace.h"
+#include "tests/harness_cluster.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
 
-namespace {
-
-bool TestFailed() { return ::testing::Test::HasFailure(); }
-
-}  // namespace
-
 // ---------------------------------------------------------------------------
-// Setup and teardown.
+// Setup.
 
-CtrlerConfig::CtrlerConfig(int n)
-    : n_(n),
-      start_(labrpc::Now()),
-      net_(std::make_unique<labrpc::Network>()),
-      servers_(n),
-      saved_(n),
-      endnames_(n) {}
+ShardCtrlerConfig::ShardCtrlerConfig(const ShardCtrlerTestOptions& options)
+    : ServiceCluster(options.servers, "ctrler_config") {}
 
-CtrlerConfig::~CtrlerConfig() = default;
-
-CtrlerConfigPtr CtrlerConfig::Make(int n, bool unreliable) {
-  LAB_TRACE("test", -1, "ctrler make_config n=%d unreliable=%d", n,
-            static_cast<int>(unreliable));
-  CtrlerConfigPtr cfg(new CtrlerConfig(n));
-  for (int i = 0; i < n; i++) cfg->StartServer(i);
+ShardCtrlerConfigPtr ShardCtrlerConfig::Make(
+    const ShardCtrlerTestOptions& options) {
+  LAB_TRACE("test", -1, "ctrler make_config n=%d unreliable=%d",
+            options.servers, static_cast<int>(options.unreliable));
+  ShardCtrlerConfigPtr cfg(new ShardCtrlerConfig(options));
+  for (int i = 0; i < cfg->n(); i++) cfg->StartServer(i);
   cfg->ConnectAll();
-  cfg->net_->Reliable(!unreliable);
+  cfg->net_->Reliable(!options.unreliable);
   return cfg;
 }
 
-void RunCtrlerTest(int n, bool unreliable,
-                   const std::function<void(const CtrlerConfigPtr&)>& body) {
+void RunShardCtrlerTest(
+    const ShardCtrlerTestOptions& options,
+    const std::function<void(const ShardCtrlerConfigPtr&)>& body) {
   RunWithHarness(
       labrpc::WorldOptions::FromEnv(),
-      [&] { return CtrlerConfig::Make(n, unreliable); }, body);
+      [&] { return ShardCtrlerConfig::Make(options); }, body);
 }
 
-void CtrlerConfig::Cleanup(bool quiet) {
-  std::vector<std::shared_ptr<shardctrler::ShardCtrler>> servers;
-  CleanupStep(quiet, [&] {
-    labrpc::MutexLock l(mu_);
-    servers = servers_;
-  });
-  for (auto& sc : servers) {
-    if (sc != nullptr) CleanupStep(quiet, [&] { sc->Kill(); });
-  }
-  CleanupStep(quiet, [&] { net_->Cleanup(); });
-  if (quiet) return;
-  LAB_TRACE("test", -1, "cleanup");
-  // Go's checkTimeout, at cleanup. Only the first failure matters: a test
-  // that already failed is not also blamed for its length.
-  if (!TestFailed() && labrpc::Now() - start_ > kCtrlerTestTimeLimit) {
-    Fatal("test took longer than 120 seconds");
-  }
+StartedReplica ShardCtrlerConfig::StartReplica(const std::vector<EndPtr>& ends,
+                                               int i,
+                                               const PersisterPtr& persister) {
+  return Replicate(shardctrler::StartServer(ends, i, persister));
 }
 
-std::vector<int> CtrlerConfig::All() const {
-  std::vector<int> all(n_);
-  for (int i = 0; i < n_; i++) all[i] = i;
-  return all;
-}
-
-// ---------------------------------------------------------------------------
-// Servers and connectivity.
-
-void CtrlerConfig::ConnectLocked(int i, const std::vector<int>& to,
-                                 bool enable) {
-  if (!endnames_[i].empty()) {
-    for (int j : to) net_->Enable(endnames_[i][j], enable);
-  }
-  for (int j : to) {
-    if (!endnames_[j].empty()) net_->Enable(endnames_[j][i], enable);
-  }
-}
-
-void CtrlerConfig::ConnectAll() {
+std::vector<std::shared_ptr<labrpc::ClientEnd>> ShardCtrlerConfig::MakeEnds() {
   labrpc::MutexLock l(mu_);
-  for (int i = 0; i < n_; i++) ConnectLocked(i, All(), true);
-}
-
-void CtrlerConfig::Partition(const std::vector<int>& p1,
-                             const std::vector<int>& p2) {
-  labrpc::MutexLock l(mu_);
-  for (int i : p1) {
-    ConnectLocked(i, p2, false);
-    ConnectLocked(i, p1, true);
-  }
-  for (int i : p2) {
-    ConnectLocked(i, p1, false);
-    ConnectLocked(i, p2, true);
-  }
-}
-
-void CtrlerConfig::StartServer(int i) {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
-  std::shared_ptr<raft::Persister> persister;
-  {
-    labrpc::MutexLock l(mu_);
-    // A fresh set of outgoing end names, so the old crashed instance's
-    // ends can no longer send.
-    endnames_[i].assign(n_, "");
-    for (int j = 0; j < n_; j++) {
-      endnames_[i][j] = RandString(20);
-      ends[j] = net_->MakeEnd(endnames_[i][j]);
-      net_->Connect(endnames_[i][j], j);
-    }
-    // A fresh persister holding the last persisted state, so the old
-    // instance cannot overwrite what the new one reads.
-    if (saved_[i] != nullptr) {
-      saved_[i] = saved_[i]->Copy();
-    } else {
-      saved_[i] = std::make_shared<raft::Persister>();
-    }
-    persister = saved_[i];
-  }
-  LAB_TRACE("test", i, "start ctrler (%zu state bytes)",
-            persister->RaftStateSize());
-  std::shared_ptr<shardctrler::ShardCtrler> sc =
-      shardctrler::StartServer(ends, i, persister);
-  auto srv = std::make_shared<labrpc::Server>();
-  srv->AddService(sc->service());
-  srv->AddService(sc->raft()->service());
-  {
-    labrpc::MutexLock l(mu_);
-    servers_[i] = sc;
-  }
-  net_->AddServer(i, srv);
-}
-
-void CtrlerConfig::ShutdownServer(int i) {
-  std::shared_ptr<shardctrler::ShardCtrler> sc;
-  {
-    labrpc::MutexLock l(mu_);
-    LAB_TRACE("test", i, "shutdown ctrler");
-    ConnectLocked(i, All(), false);
-    // Before the persister is copied, so that no RPC in flight to the old
-    // instance can change what the next one reads.
-    net_->DeleteServer(i);
-    if (saved_[i] != nullptr) saved_[i] = saved_[i]->Copy();
-    sc = std::move(servers_[i]);
-    servers_[i] = nullptr;
-  }
-  if (sc != nullptr) sc->Kill();
-}
-
-std::optional<int> CtrlerConfig::Leader() {
-  std::vector<std::shared_ptr<shardctrler::ShardCtrler>> servers;
-  {
-    labrpc::MutexLock l(mu_);
-    servers = servers_;
-  }
-  for (int i = 0; i < n_; i++) {
-    if (servers[i] != nullptr && servers[i]->raft()->GetState().second) {
-      return i;
-    }
-  }
-  return std::nullopt;
-}
-
-// ---------------------------------------------------------------------------
-// Clerks.
-
-CtrlerClerkPtr CtrlerConfig::MakeClient(const std::vector<int>& to) {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
-  std::vector<std::string> names(n_);
-  {
-    labrpc::MutexLock l(mu_);
-    for (int j = 0; j < n_; j++) {
-      names[j] = RandString(20);
-      ends[j] = net_->MakeEnd(names[j]);
-      net_->Connect(names[j], j);
-    }
-  }
-  auto ck = std::make_shared<shardctrler::Clerk>(RandomHandles(ends));
-  labrpc::MutexLock l(mu_);
-  clerks_[ck.get()] = names;
-  for (int j : to) net_->Enable(names[j], true);
-  return ck;
-}
-
-void CtrlerConfig::DeleteClient(const CtrlerClerkPtr& ck) {
-  labrpc::MutexLock l(mu_);
-  clerks_.erase(ck.get());
-}
-
-void CtrlerConfig::ConnectClient(const CtrlerClerkPtr& ck,
-                                 const std::vector<int>& to) {
-  labrpc::MutexLock l(mu_);
-  const std::vector<std::string>& names = clerks_.at(ck.get());
-  for (int j : to) net_->Enable(names[j], true);
-}
-
-void CtrlerConfig::DisconnectClient(const CtrlerClerkPtr& ck,
-                                    const std::vector<int>& from) {
-  labrpc::MutexLock l(mu_);
-  const std::vector<std::string>& names = clerks_.at(ck.get());
-  for (int j : from) net_->Enable(names[j], false);
-}
-
-std::vector<std::shared_ptr<labrpc::ClientEnd>> CtrlerConfig::MakeEnds() {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
-  labrpc::MutexLock l(mu_);
-  for (int j = 0; j < n_; j++) {
-    const std::string name = RandString(20);
-    ends[j] = net_->MakeEnd(name);
-    net_->Connect(name, j);
-    net_->Enable(name, true);
-  }
-  return ends;
-}
-
-size_t CtrlerConfig::LogSize() {
-  labrpc::MutexLock l(mu_);
-  size_t logsize = 0;
-  for (auto& p : saved_) {
-    if (p != nullptr) logsize = std::max(logsize, p->RaftStateSize());
-  }
-  return logsize;
+  return servers_.EndsToAll(/*enable=*/true);
 }
 
 // ---------------------------------------------------------------------------
 // Progress lines and checks.
 
-void CtrlerBegin(const std::string& title) {
-  std::printf("%s ...\n", title.c_str());
-  std::fflush(stdout);
-  LAB_TRACE("test", -1, "begin %s", title.c_str());
-}
-
-void CtrlerPassed() {
+void ShardCtrlerConfig::End() {
   if (TestFailed()) return;
   std::printf("  ... Passed\n");
   std::fflush(stdout);
@@ -275,7 +85,7 @@ std::string FormatShards(const std::array<int, shardctrler::kNShards>& s) {
   return out + "]";
 }
 
-void CheckGroups(const std::vector<int>& groups, const CtrlerClerkPtr& ck,
+void CheckGroups(const std::vector<int>& groups, const ShardCtrlerClerkPtr& ck,
                  Location where) {
   const shardctrler::Config c = ck->Query(-1);
   if (c.groups.size() != groups.size()) {

@@ -57,8 +57,8 @@ Err SendUntilExecuted(
 }
 
 TEST(ShardCtrlerErrors, InvalidRequestsThrowAndChangeNothing) {
-  RunCtrlerTest(3, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-    CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunShardCtrlerTest({.servers = 3}, [](const ShardCtrlerConfigPtr& cfg) {
+    ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
     ck->Join({{1, {"a"}}, {2, {"b"}}});
     const Config before = ck->Query(-1);
     ASSERT_EQ(before.num, 1);
@@ -88,11 +88,11 @@ TEST(ShardCtrlerErrors, InvalidRequestsThrowAndChangeNothing) {
 }
 
 TEST(ShardCtrlerErrors, ConcurrentJoinsOfOneGidOneWins) {
-  RunCtrlerTest(3, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
+  RunShardCtrlerTest({.servers = 3}, [](const ShardCtrlerConfigPtr& cfg) {
     constexpr int kClerks = 5;
-    CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+    ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
     const int num0 = ck->Query(-1).num;
-    std::vector<CtrlerClerkPtr> cka;
+    std::vector<ShardCtrlerClerkPtr> cka;
     for (int i = 0; i < kClerks; i++)
       cka.push_back(cfg->MakeClient(cfg->All()));
     // Each handler sees gid 42 absent when it starts the request; only the
@@ -121,9 +121,9 @@ TEST(ShardCtrlerErrors, ConcurrentJoinsOfOneGidOneWins) {
 }
 
 TEST(ShardCtrlerErrors, DuplicateTableKeepsVerdicts) {
-  RunCtrlerTest(3, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
+  RunShardCtrlerTest({.servers = 3}, [](const ShardCtrlerConfigPtr& cfg) {
     auto ends = cfg->MakeEnds();
-    CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+    ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
 
     // An invalid Leave, then the state changes so that it would be valid,
     // then its retry: still invalid, and it does not execute.
@@ -158,38 +158,39 @@ TEST(ShardCtrlerErrors, DuplicateTableKeepsVerdicts) {
 // Over a network that drops and delays requests and replies, clerks retry;
 // every change must still execute exactly once (one configuration each).
 TEST(ShardCtrlerErrors, RetriesOnUnreliableNetworkExecuteOnce) {
-  RunCtrlerTest(3, /*unreliable=*/true, [](const CtrlerConfigPtr& cfg) {
-    constexpr int kClerks = 4;
-    constexpr int kRounds = 3;
-    CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
-    std::vector<CtrlerClerkPtr> cka;
-    for (int i = 0; i < kClerks; i++)
-      cka.push_back(cfg->MakeClient(cfg->All()));
-    auto wg = std::make_shared<labrpc::WaitGroup>();
-    wg->Add(kClerks);
-    for (int i = 0; i < kClerks; i++) {
-      labrpc::Go("changer", [cka, wg, i] {
-        for (int r = 0; r < kRounds; r++) {
-          const int gid = 100 * (i + 1) + r;
-          cka[i]->Join({{gid, {"s" + std::to_string(gid)}}});
-          cka[i]->Move(i, gid);
-          cka[i]->Leave({gid});
+  RunShardCtrlerTest(
+      {.servers = 3, .unreliable = true}, [](const ShardCtrlerConfigPtr& cfg) {
+        constexpr int kClerks = 4;
+        constexpr int kRounds = 3;
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+        std::vector<ShardCtrlerClerkPtr> cka;
+        for (int i = 0; i < kClerks; i++)
+          cka.push_back(cfg->MakeClient(cfg->All()));
+        auto wg = std::make_shared<labrpc::WaitGroup>();
+        wg->Add(kClerks);
+        for (int i = 0; i < kClerks; i++) {
+          labrpc::Go("changer", [cka, wg, i] {
+            for (int r = 0; r < kRounds; r++) {
+              const int gid = 100 * (i + 1) + r;
+              cka[i]->Join({{gid, {"s" + std::to_string(gid)}}});
+              cka[i]->Move(i, gid);
+              cka[i]->Leave({gid});
+            }
+            wg->Done();
+          });
         }
-        wg->Done();
+        wg->Wait();
+        const Config last = ck->Query(-1);
+        EXPECT_EQ(last.num, kClerks * kRounds * 3)
+            << "one configuration per Join, Move and Leave";
+        EXPECT_TRUE(last.groups.empty());
+        EXPECT_EQ(last.shards, (std::array<int, shardctrler::kNShards>{}));
       });
-    }
-    wg->Wait();
-    const Config last = ck->Query(-1);
-    EXPECT_EQ(last.num, kClerks * kRounds * 3)
-        << "one configuration per Join, Move and Leave";
-    EXPECT_TRUE(last.groups.empty());
-    EXPECT_EQ(last.shards, (std::array<int, shardctrler::kNShards>{}));
-  });
 }
 
 TEST(ShardCtrlerErrors, QueryNumbers) {
-  RunCtrlerTest(3, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-    CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunShardCtrlerTest({.servers = 3}, [](const ShardCtrlerConfigPtr& cfg) {
+    ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
     CheckSameConfig(ck->Query(-1), Config{});
     ck->Join({{1, {"a"}}});
     ck->Join({{2, {"b"}}});

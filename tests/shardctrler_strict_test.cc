@@ -85,7 +85,7 @@ int Moves(const Config& a, const Config& b) {
 // Joins gid through ck and checks the result: exactly one new
 // configuration, with every group balanced, reached by moving as few
 // shards as possible.
-void JoinAndCheckMinimal(const CtrlerClerkPtr& ck, int gid,
+void JoinAndCheckMinimal(const ShardCtrlerClerkPtr& ck, int gid,
                          const std::vector<int>& groups_after,
                          Location where = Location::current()) {
   const Config before = ck->Query(-1);
@@ -123,15 +123,15 @@ void JoinAndCheckMinimal(const CtrlerClerkPtr& ck, int gid,
 // balance (10, 5, then 3), and none between two groups that both keep at
 // least their share.
 TEST(ShardCtrlerStrict4A, EachJoinMovesFewestShards) {
-  RunCtrlerTest(kNServers, /*unreliable=*/false,
-                [](const CtrlerConfigPtr& cfg) {
-                  CtrlerBegin("Test: each Join moves the fewest shards (4A)");
-                  CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
-                  JoinAndCheckMinimal(ck, 1, {1});
-                  JoinAndCheckMinimal(ck, 2, {1, 2});
-                  JoinAndCheckMinimal(ck, 3, {1, 2, 3});
-                  CtrlerPassed();
-                });
+  RunShardCtrlerTest(
+      {.servers = kNServers}, [](const ShardCtrlerConfigPtr& cfg) {
+        cfg->Begin("Test: each Join moves the fewest shards (4A)");
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+        JoinAndCheckMinimal(ck, 1, {1});
+        JoinAndCheckMinimal(ck, 2, {1, 2});
+        JoinAndCheckMinimal(ck, 3, {1, 2, 3});
+        cfg->End();
+      });
 }
 
 // After Joins of 1, 2 and 3, Moves make the loads g1=2, g2=4, g3=4; then
@@ -139,11 +139,11 @@ TEST(ShardCtrlerStrict4A, EachJoinMovesFewestShards) {
 // to gids 2 and 3, which hold the most, so that only 2 shards move (a
 // controller that gives the extra shards to the smallest gids moves 3).
 TEST(ShardCtrlerStrict4A, UnevenJoinKeepsExtraShardsOnFullestGroups) {
-  RunCtrlerTest(
-      kNServers, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-        CtrlerBegin(
+  RunShardCtrlerTest(
+      {.servers = kNServers}, [](const ShardCtrlerConfigPtr& cfg) {
+        cfg->Begin(
             "Test: a Join onto uneven loads moves the fewest shards (4A)");
-        CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
         for (int gid = 1; gid <= 3; gid++) ck->Join({{gid, {"x", "y"}}});
         CheckGroups({1, 2, 3}, ck);
 
@@ -184,7 +184,7 @@ TEST(ShardCtrlerStrict4A, UnevenJoinKeepsExtraShardsOnFullestGroups) {
         }
 
         JoinAndCheckMinimal(ck, 4, {1, 2, 3, 4});
-        CtrlerPassed();
+        cfg->End();
       });
 }
 
@@ -220,10 +220,10 @@ shardctrler::Err SendMoveUntilOk(
 // check at apply time must also catch a copy of the request that was
 // applied just before it.
 TEST(ShardCtrlerStrict4A, DuplicateMoveInLogAppliesOnce) {
-  RunCtrlerTest(
-      kNServers, /*unreliable=*/false, [](const CtrlerConfigPtr& cfg) {
-        CtrlerBegin("Test: two copies of one Move in the log apply once (4A)");
-        CtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
+  RunShardCtrlerTest(
+      {.servers = kNServers}, [](const ShardCtrlerConfigPtr& cfg) {
+        cfg->Begin("Test: two copies of one Move in the log apply once (4A)");
+        ShardCtrlerClerkPtr ck = cfg->MakeClient(cfg->All());
         ck->Join({{1, {"x", "y"}}});
         ck->Join({{2, {"a", "b"}}});
         CheckGroups({1, 2}, ck);
@@ -288,7 +288,7 @@ TEST(ShardCtrlerStrict4A, DuplicateMoveInLogAppliesOnce) {
                                 args.gid, after.shards[0],
                                 FormatShards(after.shards).c_str()));
         }
-        CtrlerPassed();
+        cfg->End();
       });
 }
 

@@ -2,40 +2,27 @@
 // shardkv_config.h.
 #include "tests/shardkv_config.h"
 
-#include <gtest/gtest.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
 
 #include "labrpc/trace.h"
-#include "linearizability/checker.h"
-#include "linearizability/prefix.h"
-#include "linearizability/visualization.h"
 #include "tests/test_world.h"
 
 namespace raftlab_test {
 
-using namespace std::chrono_literals;
-using linearizability::CheckResult;
-
 namespace {
-
-bool TestFailed() { return ::testing::Test::HasFailure(); }
 
 std::string CtrlerName(int i) { return "ctrler" + std::to_string(i); }
 
-}  // namespace
-
-void SimThink() {
-  if (labrpc::World::Current().backend() == labrpc::Backend::kSim) {
-    labrpc::Sleep(
-        std::chrono::milliseconds(1 + labrpc::RandInt(kShardKvSimThinkMs)));
-  }
+StartedReplica StartCtrler(const std::vector<EndPtr>& ends, int i,
+                           const PersisterPtr& persister) {
+  return Replicate(shardctrler::StartServer(ends, i, persister));
 }
 
-void Check(const ShardClerkPtr& ck, const std::string& key,
+}  // namespace
+
+void Check(const ShardKvClerkPtr& ck, const std::string& key,
            const std::string& value, Location where) {
   const std::string v = ck->Get(key);
   if (v != value) {
@@ -46,121 +33,64 @@ void Check(const ShardClerkPtr& ck, const std::string& key,
 }
 
 // ---------------------------------------------------------------------------
-// Setup and teardown.
+// Setup.
 
-ShardKvConfig::ShardKvConfig(int n, int maxraftstate)
-    : n_(n),
-      maxraftstate_(maxraftstate),
-      start_(labrpc::Now()),
-      net_(std::make_shared<labrpc::Network>()) {
+ShardKvConfig::ShardKvConfig(const ShardKvTestOptions& options)
+    : Cluster("shardkv_config"),
+      n_(options.servers_per_group),
+      maxraftstate_(options.maxraftstate),
+      ctrlers_(*net_, mu_, kNCtrlers, CtrlerName, /*enable_new_ends=*/true),
+      groups_(kNGroups) {
+  for (int gi = 0; gi < kNGroups; gi++) {
+    Group& g = groups_[gi];
+    const int gid = Gid(gi);
+    g.gid = gid;
+    g.servers = std::make_unique<ReplicaGroup>(
+        *net_, mu_, n_, [gid](int i) { return ServerName(gid, i); },
+        /*enable_new_ends=*/true);
+    g.mendnames.resize(n_);
+    g.down_fault.assign(n_, -1);
+    AddGroup(g.servers.get());
+  }
+  // Killed after the groups' servers.
+  AddGroup(&ctrlers_);
   // Never connected: calls through it fail (at once after Cleanup).
   dead_end_ = net_->MakeEnd("dead-end-" + RandString(20));
 }
-
-ShardKvConfig::~ShardKvConfig() = default;
 
 std::string ShardKvConfig::ServerName(int gid, int i) {
   return "server-" + std::to_string(gid) + "-" + std::to_string(i);
 }
 
-ShardKvConfigPtr ShardKvConfig::Make(int n, bool unreliable, int maxraftstate) {
-  LAB_TRACE("test", -1, "make_config n=%d unreliable=%d maxraftstate=%d", n,
-            static_cast<int>(unreliable), maxraftstate);
-  ShardKvConfigPtr cfg(new ShardKvConfig(n, maxraftstate));
+ShardKvConfigPtr ShardKvConfig::Make(const ShardKvTestOptions& options) {
+  LAB_TRACE("test", -1, "make_config n=%d unreliable=%d maxraftstate=%d",
+            options.servers_per_group, static_cast<int>(options.unreliable),
+            options.maxraftstate);
+  ShardKvConfigPtr cfg(new ShardKvConfig(options));
   // Long delays stay off (the Go harness never turns them on).
-  cfg->ctrlers_.resize(kNCtrlers);
   for (int i = 0; i < kNCtrlers; i++) cfg->StartCtrlerServer(i);
-  cfg->mck_ = std::make_unique<shardctrler::Clerk>(cfg->CtrlerEnds(nullptr));
-
-  cfg->groups_.resize(kNGroups);
+  cfg->mck_ = std::make_unique<shardctrler::Clerk>(
+      cfg->ctrlers_.EndsToAll(/*enable=*/true));
   for (int gi = 0; gi < kNGroups; gi++) {
-    Group& g = cfg->groups_[gi];
-    g.gid = Gid(gi);
-    g.servers.resize(n);
-    g.saved.resize(n);
-    g.endnames.resize(n);
-    g.mendnames.resize(n);
-    g.down_fault.assign(n, -1);
+    for (int i = 0; i < cfg->n_; i++) cfg->StartServer(gi, i);
   }
-  for (int gi = 0; gi < kNGroups; gi++) {
-    for (int i = 0; i < n; i++) cfg->StartServer(gi, i);
-  }
-  cfg->SetUnreliable(unreliable);
-
-  // The 120 s limit, enforced while the test runs (Go checks it only at the
-  // end): a solution that hangs fails here instead of hanging the binary.
-  std::weak_ptr<ShardKvConfig> weak = cfg;
-  labrpc::Go("shardkv-test-watchdog", [weak] {
-    labrpc::Sleep(kShardKvTestTimeLimit);
-    if (weak.lock() != nullptr) Fatal("test took longer than 120 seconds");
-  });
+  cfg->SetUnreliable(options.unreliable);
+  cfg->StartTimeLimitWatchdog("shardkv-test-watchdog");
   return cfg;
 }
 
-void RunShardKvTest(int n, bool unreliable, int maxraftstate,
+void RunShardKvTest(const ShardKvTestOptions& options,
                     const std::function<void(const ShardKvConfigPtr&)>& body) {
   RunWithHarness(
       labrpc::WorldOptions::FromEnv(),
-      [&] { return ShardKvConfig::Make(n, unreliable, maxraftstate); }, body);
-}
-
-void ShardKvConfig::Cleanup(bool quiet) {
-  std::vector<std::shared_ptr<shardkv::ShardKV>> servers;
-  std::vector<std::shared_ptr<shardctrler::ShardCtrler>> ctrlers;
-  CleanupStep(quiet, [&] {
-    labrpc::MutexLock l(mu_);
-    for (Group& g : groups_) {
-      for (auto& kv : g.servers) {
-        if (kv != nullptr) servers.push_back(kv);
-      }
-    }
-    ctrlers = ctrlers_;
-  });
-  for (auto& kv : servers) CleanupStep(quiet, [&] { kv->Kill(); });
-  for (auto& sc : ctrlers) {
-    if (sc != nullptr) CleanupStep(quiet, [&] { sc->Kill(); });
-  }
-  CleanupStep(quiet, [&] { net_->Cleanup(); });
-  if (quiet) return;
-  LAB_TRACE("test", -1, "cleanup");
-  CheckTimeout();
-}
-
-void ShardKvConfig::CheckTimeout() {
-  // Only the first failure matters: a test that already failed is not also
-  // blamed for its length.
-  if (!TestFailed() && labrpc::Now() - start_ > kShardKvTestTimeLimit) {
-    Fatal("test took longer than 120 seconds");
-  }
+      [&] { return ShardKvConfig::Make(options); }, body);
 }
 
 // ---------------------------------------------------------------------------
 // Controllers.
 
-std::vector<std::shared_ptr<labrpc::ClientEnd>> ShardKvConfig::CtrlerEnds(
-    std::vector<std::string>* names) {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(kNCtrlers);
-  if (names != nullptr) names->assign(kNCtrlers, "");
-  for (int j = 0; j < kNCtrlers; j++) {
-    const std::string name = RandString(20);
-    ends[j] = net_->MakeEnd(name);
-    net_->Connect(name, CtrlerName(j));
-    net_->Enable(name, true);
-    if (names != nullptr) (*names)[j] = name;
-  }
-  return ends;
-}
-
 void ShardKvConfig::StartCtrlerServer(int i) {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends = CtrlerEnds(nullptr);
-  auto sc =
-      shardctrler::StartServer(ends, i, std::make_shared<raft::Persister>());
-  auto srv = std::make_shared<labrpc::Server>();
-  srv->AddService(sc->service());
-  srv->AddService(sc->raft()->service());
-  net_->AddServer(CtrlerName(i), srv);
-  labrpc::MutexLock l(mu_);
-  ctrlers_[i] = sc;
+  ctrlers_.Start(i, /*locked=*/{}, StartCtrler);
 }
 
 void ShardKvConfig::Join(int gi) { Joinm({gi}); }
@@ -230,71 +160,35 @@ std::shared_ptr<labrpc::ClientEnd> ShardKvConfig::MakeEnd(
 }
 
 void ShardKvConfig::StartServer(int gi, int i) {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends(n_);
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> mends;
-  std::shared_ptr<raft::Persister> persister;
-  int gid;
-  {
-    labrpc::MutexLock l(mu_);
-    Group& g = groups_[gi];
-    gid = g.gid;
-    // Fresh outgoing end names, so the old crashed instance's ends can no
-    // longer send.
-    g.endnames[i].assign(n_, "");
-    for (int j = 0; j < n_; j++) {
-      g.endnames[i][j] = RandString(20);
-      ends[j] = net_->MakeEnd(g.endnames[i][j]);
-      net_->Connect(g.endnames[i][j], ServerName(gid, j));
-      net_->Enable(g.endnames[i][j], true);
-    }
-    mends = CtrlerEnds(&g.mendnames[i]);
-    // A fresh persister holding the last persisted state, so the old
-    // instance cannot overwrite what the new one reads.
-    if (g.saved[i] != nullptr) {
-      g.saved[i] = g.saved[i]->Copy();
-    } else {
-      g.saved[i] = std::make_shared<raft::Persister>();
-    }
-    persister = g.saved[i];
-    fault_log_.Close(&g.down_fault[i]);
-  }
-  LAB_TRACE("test", -1, "start %s (%zu state bytes, %zu snapshot bytes)",
-            ServerName(gid, i).c_str(), persister->RaftStateSize(),
-            persister->SnapshotSize());
-
-  std::shared_ptr<shardkv::ShardKV> kv = shardkv::StartServer(
-      ends, i, persister, maxraftstate_, gid, mends, MakeEndFunction());
-  auto srv = std::make_shared<labrpc::Server>();
-  srv->AddService(kv->service());
-  srv->AddService(kv->raft()->service());
-  {
-    labrpc::MutexLock l(mu_);
-    groups_[gi].servers[i] = kv;
-  }
-  net_->AddServer(ServerName(gid, i), srv);
+  Group& g = groups_[gi];
+  std::vector<EndPtr> mends;
+  g.servers->Start(
+      i,
+      [&] {
+        mends = ctrlers_.EndsToAll(/*enable=*/true, &g.mendnames[i]);
+        fault_log_.Close(&g.down_fault[i]);
+      },
+      [&](const std::vector<EndPtr>& ends, int /*i*/,
+          const PersisterPtr& persister) {
+        LAB_TRACE("test", -1, "start %s (%zu state bytes, %zu snapshot bytes)",
+                  ServerName(g.gid, i).c_str(), persister->RaftStateSize(),
+                  persister->SnapshotSize());
+        return Replicate(shardkv::StartServer(ends, i, persister, maxraftstate_,
+                                              g.gid, mends, MakeEndFunction()));
+      });
 }
 
 void ShardKvConfig::ShutdownServer(int gi, int i) {
-  std::shared_ptr<shardkv::ShardKV> kv;
-  {
-    labrpc::MutexLock l(mu_);
-    Group& g = groups_[gi];
+  Group& g = groups_[gi];
+  g.servers->Shutdown(i, [&] {
     LAB_TRACE("test", -1, "shutdown %s", ServerName(g.gid, i).c_str());
     // Prevent this server from sending.
-    for (const std::string& name : g.endnames[i]) net_->Enable(name, false);
+    g.servers->DisableEndsOfLocked(i);
     for (const std::string& name : g.mendnames[i]) net_->Enable(name, false);
-    // Disable client connections to the server. Before the persister is
-    // copied, so that no RPC in flight to the old instance can change what
-    // the next one reads.
-    net_->DeleteServer(ServerName(g.gid, i));
-    if (g.saved[i] != nullptr) g.saved[i] = g.saved[i]->Copy();
-    kv = std::move(g.servers[i]);
-    g.servers[i] = nullptr;
     if (g.down_fault[i] < 0) {
       g.down_fault[i] = fault_log_.Open(ServerName(g.gid, i) + " down");
     }
-  }
-  if (kv != nullptr) kv->Kill();
+  });
 }
 
 void ShardKvConfig::StartGroup(int gi) {
@@ -306,33 +200,27 @@ void ShardKvConfig::ShutdownGroup(int gi) {
 }
 
 std::shared_ptr<shardkv::ShardKV> ShardKvConfig::Server(int gi, int i) {
-  labrpc::MutexLock l(mu_);
-  return groups_[gi].servers[i];
+  return groups_[gi].servers->Get<shardkv::ShardKV>(i);
 }
 
 // ---------------------------------------------------------------------------
 // Clerks.
 
-ShardClerkPtr ShardKvConfig::MakeClient() {
-  std::vector<std::shared_ptr<labrpc::ClientEnd>> ends = CtrlerEnds(nullptr);
+ShardKvClerkPtr ShardKvConfig::MakeClient() {
+  std::vector<EndPtr> ends = ctrlers_.EndsToAll(/*enable=*/true);
   return std::make_shared<shardkv::Clerk>(RandomHandles(ends),
                                           MakeEndFunction());
 }
 
 // ---------------------------------------------------------------------------
-// Measurements, faults, Begin / End.
+// Measurements, Begin / End.
 
 void ShardKvConfig::CheckLogs() {
-  std::vector<std::shared_ptr<raft::Persister>> all;
-  {
-    labrpc::MutexLock l(mu_);
-    for (const Group& g : groups_) {
-      for (const auto& p : g.saved) {
-        if (p != nullptr) all.push_back(p);
-      }
-    }
+  std::vector<PersisterPtr> all;
+  for (const Group& g : groups_) {
+    for (const PersisterPtr& p : g.servers->Persisters()) all.push_back(p);
   }
-  for (const auto& p : all) {
+  for (const PersisterPtr& p : all) {
     const size_t raft = p->RaftStateSize();
     const size_t snap = p->SnapshotSize();
     if (maxraftstate_ >= 0 && raft > 8 * static_cast<size_t>(maxraftstate_)) {
@@ -347,64 +235,25 @@ void ShardKvConfig::CheckLogs() {
 }
 
 size_t ShardKvConfig::TotalStorage() {
-  labrpc::MutexLock l(mu_);
   size_t total = 0;
-  for (const Group& g : groups_) {
-    for (const auto& p : g.saved) {
-      if (p != nullptr) total += p->RaftStateSize() + p->SnapshotSize();
-    }
-  }
+  for (const Group& g : groups_) total += g.servers->TotalStorage();
   return total;
 }
 
 size_t ShardKvConfig::RaftStateSize(int gi, int i) {
   labrpc::MutexLock l(mu_);
-  const auto& p = groups_[gi].saved[i];
+  const PersisterPtr& p = groups_[gi].servers->PersisterLocked(i);
   return p == nullptr ? 0 : p->RaftStateSize();
 }
 
 size_t ShardKvConfig::SnapshotSize(int gi, int i) {
   labrpc::MutexLock l(mu_);
-  const auto& p = groups_[gi].saved[i];
+  const PersisterPtr& p = groups_[gi].servers->PersisterLocked(i);
   return p == nullptr ? 0 : p->SnapshotSize();
 }
 
-void ShardKvConfig::SetUnreliable(bool unreliable) {
-  LAB_TRACE("test", -1, "unreliable %s", unreliable ? "on" : "off");
-  net_->Reliable(!unreliable);
-  labrpc::MutexLock l(mu_);
-  if (unreliable && unreliable_fault_ < 0) {
-    unreliable_fault_ = fault_log_.Open("unreliable network");
-  } else if (!unreliable) {
-    fault_log_.Close(&unreliable_fault_);
-  }
-}
-
-std::vector<linearizability::Fault> ShardKvConfig::Faults() {
-  labrpc::MutexLock l(mu_);
-  return fault_log_.faults();
-}
-
-int64_t ShardKvConfig::Stamp() {
-  const int64_t now = labrpc::Now().count();
-  int64_t prev = last_stamp_.load();
-  for (;;) {
-    const int64_t t = prev < now ? now : prev + 1;
-    if (last_stamp_.compare_exchange_weak(prev, t)) return t;
-  }
-}
-
 void ShardKvConfig::Begin(const std::string& title) {
-  std::printf("%s\n", title.c_str());
-  std::fflush(stdout);
-  LAB_TRACE("test", -1, "begin %s", title.c_str());
-  labrpc::MutexLock l(mu_);
-  title_ = title;
-}
-
-std::string ShardKvConfig::title() {
-  labrpc::MutexLock l(mu_);
-  return title_;
+  BeginWithLine(title, title);
 }
 
 void ShardKvConfig::End() {
@@ -415,23 +264,10 @@ void ShardKvConfig::End() {
 }
 
 // ---------------------------------------------------------------------------
-// The history and its check.
-
-ShardOpLog::ShardOpLog() = default;
-
-void ShardOpLog::Append(const ShardKvOperation& op) {
-  TraceKvOperation(op);
-  labrpc::MutexLock l(mu_);
-  ops_.push_back(op);
-}
-
-std::vector<ShardKvOperation> ShardOpLog::Read() {
-  labrpc::MutexLock l(mu_);
-  return ops_;
-}
+// The history's check.
 
 void CheckShardKvLinearizable(const ShardKvConfigPtr& cfg,
-                              const std::vector<ShardKvOperation>& history) {
+                              const std::vector<KvOperation>& history) {
   CheckKvHistory(history, cfg->title(), cfg->Faults(), "shardkv-history");
 }
 

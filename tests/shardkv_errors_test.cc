@@ -43,7 +43,7 @@ using namespace std::chrono_literals;
 
 constexpr int kKeys = 10;
 
-std::vector<std::string> PutKeys(const ShardClerkPtr& ck) {
+std::vector<std::string> PutKeys(const ShardKvClerkPtr& ck) {
   std::vector<std::string> va(kKeys);
   for (int i = 0; i < kKeys; i++) {
     va[i] = RandString(10);
@@ -52,7 +52,7 @@ std::vector<std::string> PutKeys(const ShardClerkPtr& ck) {
   return va;
 }
 
-void CheckKeys(const ShardClerkPtr& ck, const std::vector<std::string>& va) {
+void CheckKeys(const ShardKvClerkPtr& ck, const std::vector<std::string>& va) {
   for (int i = 0; i < kKeys; i++) Check(ck, std::to_string(i), va[i]);
 }
 
@@ -68,8 +68,8 @@ int ShardOf(const ShardKvConfigPtr& cfg, int gid) {
 // Requests whose args or expected reply are not the handler's types fail
 // (the fabric says why on stderr), and the group loses nothing.
 TEST(ShardKVErrors, UndecodableMigrationRequestOrReply) {
-  RunShardKvTest(3, false, -1, [](const ShardKvConfigPtr& cfg) {
-    ShardClerkPtr ck = cfg->MakeClient();
+  RunShardKvTest({.servers_per_group = 3}, [](const ShardKvConfigPtr& cfg) {
+    ShardKvClerkPtr ck = cfg->MakeClient();
     cfg->Join(0);
     std::vector<std::string> va = PutKeys(ck);
     const int shard = ShardOf(cfg, ShardKvConfig::Gid(0));
@@ -107,7 +107,7 @@ TEST(ShardKVErrors, UndecodableMigrationRequestOrReply) {
 // those shards; once the old owner answers properly, it installs the real
 // data and serves it.
 TEST(ShardKVErrors, UndecodablePullReplyIsRetried) {
-  RunShardKvTest(3, false, -1, [](const ShardKvConfigPtr& cfg) {
+  RunShardKvTest({.servers_per_group = 3}, [](const ShardKvConfigPtr& cfg) {
     // A fake group 200 whose one server answers PullShard with a reply of
     // the wrong type.
     const int fake_gid = 200;
@@ -150,7 +150,7 @@ TEST(ShardKVErrors, UndecodablePullReplyIsRetried) {
     // gained shards (it has no data for them).
     auto ch = std::make_shared<labrpc::Channel<std::string>>(gained.size());
     for (int s : gained) {
-      ShardClerkPtr ck1 = cfg->MakeClient();
+      ShardKvClerkPtr ck1 = cfg->MakeClient();
       const std::string key = key_for(s);
       labrpc::Go("errors-get-" + key,
                  [ck1, key, ch] { ch->Send(ck1->Get(key)); });
@@ -179,7 +179,7 @@ TEST(ShardKVErrors, UndecodablePullReplyIsRetried) {
              "answered";
       EXPECT_EQ(v.rfind("from-200-", 0), 0u) << v;
     }
-    ShardClerkPtr ck = cfg->MakeClient();
+    ShardKvClerkPtr ck = cfg->MakeClient();
     for (int s : gained) {
       Check(ck, key_for(s), "from-200-" + std::to_string(s));
     }
@@ -192,8 +192,8 @@ TEST(ShardKVErrors, UndecodablePullReplyIsRetried) {
 // acknowledged but deletes nothing; a PullShard for a shard the group
 // serves hands out nothing.
 TEST(ShardKVErrors, RequestsFromTheFutureLoseNothing) {
-  RunShardKvTest(3, false, -1, [](const ShardKvConfigPtr& cfg) {
-    ShardClerkPtr ck = cfg->MakeClient();
+  RunShardKvTest({.servers_per_group = 3}, [](const ShardKvConfigPtr& cfg) {
+    ShardKvClerkPtr ck = cfg->MakeClient();
     cfg->Join(0);
     std::vector<std::string> va = PutKeys(ck);
     const int num = cfg->QueryLatest().num;
@@ -242,8 +242,8 @@ TEST(ShardKVErrors, RequestsFromTheFutureLoseNothing) {
 // server of the group, leader or not, and executes nothing; the same client
 // id and sequence number still work afterwards.
 TEST(ShardKVErrors, UnknownPutAppendOpIsRejected) {
-  RunShardKvTest(3, false, -1, [](const ShardKvConfigPtr& cfg) {
-    ShardClerkPtr ck = cfg->MakeClient();
+  RunShardKvTest({.servers_per_group = 3}, [](const ShardKvConfigPtr& cfg) {
+    ShardKvClerkPtr ck = cfg->MakeClient();
     cfg->Join(0);
     ck->Put("k", "v");
 

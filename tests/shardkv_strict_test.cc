@@ -72,11 +72,12 @@ TEST(ShardKVStrict4B, OpAcceptedBeforeMoveIsNotAppliedAfterIt) {
   // takes it nowhere near another snapshot.
   const int maxraftstate = 2000;
   RunShardKvTest(
-      3, /*unreliable=*/false, maxraftstate, [&](const ShardKvConfigPtr& cfg) {
+      {.servers_per_group = 3, .maxraftstate = maxraftstate},
+      [&](const ShardKvConfigPtr& cfg) {
         cfg->Begin(
             "Test: an op accepted before its shard moved away is not applied "
             "after the move ...");
-        ShardClerkPtr ck = cfg->MakeClient();
+        ShardKvClerkPtr ck = cfg->MakeClient();
         cfg->Join(0);
         constexpr int kKeys = 10;  // "0".."9": one key in every shard
         std::vector<std::string> va(kKeys);

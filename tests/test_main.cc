@@ -1,12 +1,14 @@
 // The main() of every test binary: GoogleTest plus a listener that prints
 // the exact command replaying a failed test (backend, seed, filter).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "labrpc/trace.h"
 #include "tests/test_world.h"
@@ -114,6 +116,16 @@ std::string OneLine(std::string s) {
 }
 
 }  // namespace
+
+std::string FreshHtmlPath(const std::string& dir, const std::string& stem) {
+  const std::string path = dir + "/" + stem + "-XXXXXX.html";
+  std::vector<char> buf(path.begin(), path.end());
+  buf.push_back('\0');
+  const int fd = mkstemps(buf.data(), 5);
+  if (fd < 0) return "";
+  close(fd);
+  return std::string(buf.data());
+}
 
 std::string RepoPath(const char* file) {
   std::string_view f = file, prefix = RepoPrefix();

@@ -34,6 +34,11 @@ struct FatalFailure {
 // path, so that messages read the same whatever the build folder.
 std::string RepoPath(const char* file);
 
+// A fresh, empty file <dir>/<stem>-XXXXXX.html (mkstemps; like Go's
+// os.CreateTemp(dir, stem + "-*.html")) for a page a test writes: a
+// history picture, a timeline. "" if it cannot be made (errno says why).
+std::string FreshHtmlPath(const std::string& dir, const std::string& stem);
+
 // Runs `body` as the root task of a World made from the environment
 // (LAB_RUNTIME, LAB_SEED, ...). Any exception that ends a task fails the test
 // with its message. Remembers the options so that a failure can print the

@@ -2,8 +2,6 @@
 // when the test fails; see timeline_hook.h.
 #include "tests/timeline_hook.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -79,17 +77,6 @@ std::string OutputDir() {
   return "/tmp";
 }
 
-// A fresh <dir>/<stem>-XXXXXX.html; "" if it cannot be created.
-std::string FreshHtmlPath(const std::string& stem) {
-  std::string path = OutputDir() + "/" + stem + "-XXXXXX.html";
-  std::vector<char> buf(path.begin(), path.end());
-  buf.push_back('\0');
-  const int fd = mkstemps(buf.data(), 5);
-  if (fd < 0) return "";
-  close(fd);
-  return std::string(buf.data());
-}
-
 void WritePage(const ::testing::TestInfo& info) {
   Recorder& r = State();
   std::string trace;
@@ -101,7 +88,7 @@ void WritePage(const ::testing::TestInfo& info) {
   const std::string stem = std::string(info.test_suite_name()) + "." +
                            info.name() + "-" + labrpc::BackendName(o.backend) +
                            "-s" + std::to_string(o.seed);
-  const std::string html = FreshHtmlPath(stem);
+  const std::string html = FreshHtmlPath(OutputDir(), stem);
   if (html.empty()) {
     std::printf("info: failed to create a file for the timeline in %s: %s\n",
                 OutputDir().c_str(), std::strerror(errno));

@@ -187,7 +187,7 @@ class PoolTest(unittest.TestCase):
     def test_constructed_sim_replay_carries_the_schedule_version(self):
         version = gtestrun.sim_schedule_version()
         self.assertIsNotNone(version, "kSimScheduleVersion not found in "
-                             "labrpc/runtime.h")
+                             "labrpc/world.h")
         r = self.run_one("Fake2B.Crash", 5)
         self.assertEqual(r.status, "crash")
         self.assertEqual(r.replay,

@@ -1,16 +1,26 @@
-// Helpers the test harnesses share (raft_config, kv_config,
-// shardctrler_config, shardkv_config): Go's randstring and random_handles,
-// and the linearizability check of a KV history with its HTML picture.
-#ifndef RAFTLAB_TESTS_HARNESS_UTIL_H_
-#define RAFTLAB_TESTS_HARNESS_UTIL_H_
+// The history of a KV test's clerk calls and its linearizability check, for
+// the kvraft and shardkv harnesses (Go's OpLog and the porcupine check of
+// their test_test.go files). Kept apart from tests/harness_cluster.h, so
+// that the Raft harness builds without the checker.
+//
+//   auto log = std::make_shared<OpLog>();
+//   KvOperation op;
+//   op.client_id = 0;
+//   op.input = {linearizability::KvOp::kPut, "k", "v"};
+//   op.call = cfg->Stamp();
+//   ck->Put("k", "v");
+//   op.ret = cfg->Stamp();
+//   log->Append(op);
+//   CheckKvHistory(log->Read(), cfg->title(), cfg->Faults(), "kv-history");
+#ifndef RAFTLAB_TESTS_HARNESS_HISTORY_H_
+#define RAFTLAB_TESTS_HARNESS_HISTORY_H_
 
 #include <chrono>
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "labrpc/network.h"
+#include "labrpc/runtime.h"
 #include "linearizability/info.h"
 #include "linearizability/kv_model.h"
 #include "linearizability/operation.h"
@@ -18,34 +28,8 @@
 
 namespace raftlab_test {
 
-// Go's randstring(n): n random characters of the base64-URL alphabet, from
-// the runtime's seeded source.
-std::string RandString(int n);
-
-// Go's random_handles: a shuffled copy of `ends`, so that a clerk's end i
-// need not reach server i.
-std::vector<std::shared_ptr<labrpc::ClientEnd>> RandomHandles(
-    std::vector<std::shared_ptr<labrpc::ClientEnd>> ends);
-
-// The faults a harness injects, with their times on the world's clock, for
-// the history picture. Not synchronized: the harness guards it with its own
-// mutex.
-class FaultLog {
- public:
-  // Starts a fault labelled `label` now; returns its handle.
-  int Open(const std::string& label);
-  // Ends the fault *handle now, if it is open (>= 0), and sets it to -1.
-  void Close(int* handle);
-  // An instantaneous event (e.g. a join or leave).
-  void Event(const std::string& label);
-  const std::vector<linearizability::Fault>& faults() const { return faults_; }
-
- private:
-  std::vector<linearizability::Fault> faults_;
-};
-
 // One recorded clerk call, for the linearizability checker. Times are
-// nanoseconds on the world's clock.
+// nanoseconds on the world's clock (the harness's Stamp()).
 using KvOperation = linearizability::Operation<linearizability::KvInput,
                                                linearizability::KvOutput>;
 
@@ -53,6 +37,21 @@ using KvOperation = linearizability::Operation<linearizability::KvInput,
 // call time, so that a trace's timeline can draw it as a bar. Long values
 // are cut: the bar needs the operation, not the whole value.
 void TraceKvOperation(const KvOperation& op);
+
+// Go's OpLog: the history of logged client operations. Safe for concurrent
+// use.
+class OpLog {
+ public:
+  OpLog();
+  // Traces `op` (TraceKvOperation) and adds it to the history.
+  void Append(const KvOperation& op);
+  // A copy of the history so far.
+  std::vector<KvOperation> Read();
+
+ private:
+  labrpc::Mutex mu_{"oplog"};
+  std::vector<KvOperation> ops_;
+};
 
 // The checker's time budget (Go's linearizabilityCheckTimeout); past it the
 // verdict is "unknown".
@@ -80,4 +79,4 @@ linearizability::CheckResult CheckKvHistory(
 
 }  // namespace raftlab_test
 
-#endif  // RAFTLAB_TESTS_HARNESS_UTIL_H_
+#endif  // RAFTLAB_TESTS_HARNESS_HISTORY_H_

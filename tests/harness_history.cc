@@ -1,7 +1,5 @@
-// Helpers the test harnesses share; see harness_util.h.
-#include "tests/harness_util.h"
-
-#include <unistd.h>
+// The KV history and its linearizability check; see harness_history.h.
+#include "tests/harness_history.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -26,14 +24,7 @@ namespace {
 // ioutil.TempFile("", "*.html"). Empty on failure.
 std::string TempHtmlPath(const std::string& stem) {
   const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir ? dir : "/tmp") + "/" +
-                     stem + "-XXXXXX.html";
-  std::vector<char> buf(path.begin(), path.end());
-  buf.push_back('\0');
-  const int fd = mkstemps(buf.data(), 5);
-  if (fd < 0) return "";
-  close(fd);
-  return std::string(buf.data());
+  return FreshHtmlPath(dir != nullptr && *dir ? dir : "/tmp", stem);
 }
 
 bool HtmlRequested() {
@@ -87,6 +78,19 @@ std::string TraceQuote(const std::string& s) {
 }
 
 }  // namespace
+
+OpLog::OpLog() = default;
+
+void OpLog::Append(const KvOperation& op) {
+  TraceKvOperation(op);
+  labrpc::MutexLock l(mu_);
+  ops_.push_back(op);
+}
+
+std::vector<KvOperation> OpLog::Read() {
+  labrpc::MutexLock l(mu_);
+  return ops_;
+}
 
 void TraceKvOperation(const KvOperation& op) {
   if (!labrpc::TraceAnyEnabled() || !labrpc::TraceEnabled("op")) return;

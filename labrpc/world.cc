@@ -1,9 +1,10 @@
-// The runtime's front end: World, the free functions and the Mutex, CondVar
-// and WaitGroup wrappers, all forwarding to the world's backend.
-#include "labrpc/runtime.h"
+// World and WorldOptions (labrpc/world.h): reading the options from the
+// environment, choosing the backend, and which world the calling OS thread
+// runs a task of.
+#include "labrpc/world.h"
 
 #include <atomic>
-#include <cinttypes>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -16,32 +17,7 @@ namespace labrpc {
 namespace internal {
 namespace {
 thread_local World* current_world = nullptr;
-
-uint64_t SplitMix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 }  // namespace
-
-Rng::Rng(uint64_t seed) {
-  for (uint64_t& s : s_) s = SplitMix64(seed);
-}
-
-uint64_t Rng::Next() {
-  uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
-}
 
 void SetCurrentWorld(World* world) { current_world = world; }
 
@@ -59,22 +35,6 @@ void CheckCaller(const World* world) {
   throw MisuseError(
       "labrpc runtime object used by a task of another World; runtime "
       "objects belong to the world that was running when they were made.");
-}
-
-std::string FormatDuration(Duration d) {
-  long long ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld.%03llds", ms / 1000,
-                (ms < 0 ? -ms : ms) % 1000);
-  return buf;
-}
-
-void ReportStuck(const WorldOptions& options, const std::string& report) {
-  if (options.on_stuck) options.on_stuck(report);
-  std::fprintf(stderr, "%s\n", report.c_str());
-  std::fflush(stderr);
-  std::abort();
 }
 
 }  // namespace internal
@@ -184,88 +144,6 @@ World* World::CurrentOrNull() { return internal::current_world; }
 World& World::Current() {
   if (internal::current_world == nullptr) internal::ThrowNoWorld();
   return *internal::current_world;
-}
-
-void Go(std::string name, std::function<void()> fn) {
-  World::Current().backend_impl().Go(std::move(name), std::move(fn));
-}
-
-void AfterFunc(Duration delay, std::function<void()> fn) {
-  World::Current().backend_impl().AfterFunc(delay, std::move(fn));
-}
-
-void Sleep(Duration d) { World::Current().backend_impl().Sleep(d); }
-
-void Yield() { World::Current().backend_impl().Yield(); }
-
-CpuBoundSection::CpuBoundSection() {
-  if (World* w = World::CurrentOrNull()) w->backend_impl().EnterCpuBound();
-}
-
-CpuBoundSection::~CpuBoundSection() {
-  if (World* w = World::CurrentOrNull()) w->backend_impl().LeaveCpuBound();
-}
-
-Duration Now() { return World::Current().backend_impl().Now(); }
-
-uint64_t RandUint64() { return World::Current().backend_impl().RandUint64(); }
-
-int64_t RandInt(int64_t n) {
-  if (n <= 0) throw MisuseError("RandInt(n) needs n > 0");
-  // Rejection sampling keeps the draw exactly uniform.
-  uint64_t un = static_cast<uint64_t>(n);
-  uint64_t limit = UINT64_MAX - UINT64_MAX % un;
-  uint64_t r;
-  do {
-    r = RandUint64();
-  } while (r >= limit);
-  return static_cast<int64_t>(r % un);
-}
-
-std::string CurrentTaskName() {
-  return World::Current().backend_impl().CurrentTaskName();
-}
-
-bool Stopping() { return World::Current().backend_impl().Stopping(); }
-
-Mutex::Mutex(std::string name)
-    : impl_(World::Current().backend_impl().NewMutex(std::move(name))) {}
-Mutex::~Mutex() = default;
-void Mutex::Lock() { impl_->Lock(); }
-void Mutex::Unlock() { impl_->Unlock(); }
-bool Mutex::TryLock() { return impl_->TryLock(); }
-bool Mutex::HeldByMe() const { return impl_->HeldByMe(); }
-
-void Mutex::FailNotHeld(const char* who) const {
-  throw MisuseError(std::string(who) + " requires mutex \"" + impl_->name() +
-                    "\", but the calling task (" + CurrentTaskName() +
-                    ") does not hold it: lock it before the call");
-}
-
-CondVar::CondVar(std::string name)
-    : impl_(World::Current().backend_impl().NewCondVar(std::move(name))) {}
-CondVar::~CondVar() = default;
-void CondVar::Wait(Mutex& mu) { impl_->Wait(*mu.impl_); }
-bool CondVar::WaitFor(Mutex& mu, Duration timeout) {
-  return impl_->WaitFor(*mu.impl_, timeout);
-}
-void CondVar::NotifyOne() { impl_->NotifyOne(); }
-void CondVar::NotifyAll() { impl_->NotifyAll(); }
-
-WaitGroup::WaitGroup() : mu_("waitgroup"), cv_("waitgroup") {}
-
-void WaitGroup::Add(int n) {
-  MutexLock l(mu_);
-  count_ += n;
-  if (count_ < 0) throw MisuseError("WaitGroup counter went negative");
-  if (count_ == 0) cv_.NotifyAll();
-}
-
-void WaitGroup::Done() { Add(-1); }
-
-void WaitGroup::Wait() {
-  MutexLock l(mu_);
-  while (count_ > 0) cv_.Wait(mu_);
 }
 
 }  // namespace labrpc
